@@ -1,0 +1,373 @@
+//! The CPU backend: every operation runs at once on the host, over ndarray and plain loops.
+
+use super::{Backend, BackendKind, Buf, Counters};
+use crate::activation::Activation;
+use crate::error::{Error, Result};
+use crate::loss::Loss;
+use crate::optim::Optimizer;
+use ndarray::linalg::general_mat_mul;
+use ndarray::{ArrayView2, ArrayViewMut2, ShapeBuilder};
+
+/// Below this many multiply-adds a plain loop beats the packed GEMM's set-up cost.
+const SMALL_GEMM: usize = 8 * 1024;
+
+struct Slot {
+    rows: usize,
+    cols: usize,
+    data: Vec<f32>,
+}
+
+/// Runs the [`Backend`] operations on the host.
+#[derive(Default)]
+pub struct CpuBackend {
+    slots: Vec<Option<Slot>>,
+    free_list: Vec<u32>,
+    counters: Counters,
+}
+
+impl CpuBackend {
+    /// An empty backend.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn slot(&self, b: Buf) -> Result<&Slot> {
+        self.slots
+            .get(b.0 as usize)
+            .and_then(|s| s.as_ref())
+            .ok_or_else(|| Error::Backend(format!("buffer {} does not exist", b.0)))
+    }
+
+    /// Takes a buffer's data out so that it can be written while others are read.
+    fn take(&mut self, b: Buf) -> Result<Slot> {
+        self.slots
+            .get_mut(b.0 as usize)
+            .and_then(|s| s.take())
+            .ok_or_else(|| Error::Backend(format!("buffer {} does not exist or aliases an input", b.0)))
+    }
+
+    fn put(&mut self, b: Buf, slot: Slot) {
+        self.slots[b.0 as usize] = Some(slot);
+    }
+
+    fn data(&self, b: Buf) -> Result<&[f32]> {
+        Ok(&self.slot(b)?.data)
+    }
+
+    fn dims(&self, b: Buf) -> Result<(usize, usize)> {
+        let s = self.slot(b)?;
+        Ok((s.rows, s.cols))
+    }
+
+    fn same_shape(&self, op: &str, a: Buf, b: Buf) -> Result<()> {
+        let (sa, sb) = (self.dims(a)?, self.dims(b)?);
+        if sa != sb {
+            return Err(Error::shapes(op, sa, sb));
+        }
+        Ok(())
+    }
+
+    /// Runs `f(out, inputs…)` with `out` taken out of the arena.
+    fn with_out<R>(
+        &mut self,
+        out: Buf,
+        f: impl FnOnce(&Self, &mut Slot) -> Result<R>,
+    ) -> Result<R> {
+        let mut slot = self.take(out)?;
+        let r = f(self, &mut slot);
+        self.put(out, slot);
+        self.counters.dispatches += 1;
+        r
+    }
+}
+
+fn view(s: &[f32], rows: usize, cols: usize, trans: bool) -> ArrayView2<'_, f32> {
+    let v = ArrayView2::from_shape((rows, cols).strides((cols, 1)), s).expect("slot shape");
+    if trans {
+        v.reversed_axes()
+    } else {
+        v
+    }
+}
+
+/// `out = a · b` for small sizes, with strides for the transposed forms.
+fn small_gemm(a: ArrayView2<f32>, b: ArrayView2<f32>, out: &mut [f32]) {
+    let (m, k) = a.dim();
+    let n = b.ncols();
+    for i in 0..m {
+        for j in 0..n {
+            let mut acc = 0.0f32;
+            for p in 0..k {
+                acc += a[(i, p)] * b[(p, j)];
+            }
+            out[i * n + j] = acc;
+        }
+    }
+}
+
+impl Backend for CpuBackend {
+    fn kind(&self) -> BackendKind {
+        BackendKind::Cpu
+    }
+
+    fn describe(&self) -> String {
+        format!("CPU ({})", std::env::consts::ARCH)
+    }
+
+    fn alloc(&mut self, rows: usize, cols: usize) -> Buf {
+        let slot = Slot {
+            rows,
+            cols,
+            data: vec![0.0; rows * cols],
+        };
+        match self.free_list.pop() {
+            Some(i) => {
+                self.slots[i as usize] = Some(slot);
+                Buf(i)
+            }
+            None => {
+                self.slots.push(Some(slot));
+                Buf(self.slots.len() as u32 - 1)
+            }
+        }
+    }
+
+    fn free(&mut self, buf: Buf) {
+        if let Some(s) = self.slots.get_mut(buf.0 as usize) {
+            if s.take().is_some() {
+                self.free_list.push(buf.0);
+            }
+        }
+    }
+
+    fn shape(&self, buf: Buf) -> (usize, usize) {
+        self.dims(buf).unwrap_or((0, 0))
+    }
+
+    fn write(&mut self, buf: Buf, values: &[f32]) -> Result<()> {
+        let (rows, cols) = self.dims(buf)?;
+        if values.len() != rows * cols {
+            return Err(Error::shapes("write", (rows, cols), (values.len(), 1)));
+        }
+        let slot = self.slots[buf.0 as usize].as_mut().expect("checked above");
+        slot.data.copy_from_slice(values);
+        self.counters.uploads += 1;
+        Ok(())
+    }
+
+    fn matmul(&mut self, a: Buf, trans_a: bool, b: Buf, trans_b: bool, out: Buf) -> Result<()> {
+        let (ar, ac) = self.dims(a)?;
+        let (br, bc) = self.dims(b)?;
+        let (m, k) = if trans_a { (ac, ar) } else { (ar, ac) };
+        let (k2, n) = if trans_b { (bc, br) } else { (br, bc) };
+        if k != k2 {
+            return Err(Error::shapes("matmul", (m, k), (k2, n)));
+        }
+        let od = self.dims(out)?;
+        if od != (m, n) {
+            return Err(Error::shapes("matmul (output)", od, (m, n)));
+        }
+        self.with_out(out, |me, o| {
+            let av = view(me.data(a)?, ar, ac, trans_a);
+            let bv = view(me.data(b)?, br, bc, trans_b);
+            if m * n * k <= SMALL_GEMM {
+                small_gemm(av, bv, &mut o.data);
+            } else {
+                let mut ov = ArrayViewMut2::from_shape((m, n), &mut o.data).expect("slot shape");
+                general_mat_mul(1.0, &av, &bv, 0.0, &mut ov);
+            }
+            Ok(())
+        })
+    }
+
+    fn bias_activation(
+        &mut self,
+        z: Buf,
+        bias: Option<Buf>,
+        act: Activation,
+        out: Buf,
+    ) -> Result<()> {
+        let (rows, units) = self.dims(z)?;
+        if let Some(b) = bias {
+            let bd = self.dims(b)?;
+            if bd != (1, units) {
+                return Err(Error::shapes("bias_activation (z vs bias)", (rows, units), bd));
+            }
+        }
+        if out == z && act != Activation::Linear {
+            return Err(Error::Backend(
+                "bias_activation in place needs a linear activation".into(),
+            ));
+        }
+        if out != z {
+            self.same_shape("bias_activation (z vs out)", z, out)?;
+        }
+        let mut zs = self.take(z)?;
+        if let Some(b) = bias {
+            let bias = match self.data(b) {
+                Ok(d) => d,
+                Err(e) => {
+                    self.put(z, zs);
+                    return Err(e);
+                }
+            };
+            for row in zs.data.chunks_exact_mut(units) {
+                for (v, b) in row.iter_mut().zip(bias) {
+                    *v += b;
+                }
+            }
+        }
+        let r = if out != z {
+            match self.take(out) {
+                Ok(mut o) => {
+                    for (o, z) in o.data.iter_mut().zip(&zs.data) {
+                        *o = act.forward(*z);
+                    }
+                    self.put(out, o);
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
+        } else {
+            Ok(())
+        };
+        self.put(z, zs);
+        self.counters.dispatches += 1;
+        r
+    }
+
+    fn activation_backward(
+        &mut self,
+        grad: Buf,
+        z: Buf,
+        a: Buf,
+        act: Activation,
+        out: Buf,
+    ) -> Result<()> {
+        self.same_shape("activation_backward (grad vs z)", grad, z)?;
+        self.same_shape("activation_backward (grad vs a)", grad, a)?;
+        self.same_shape("activation_backward (grad vs out)", grad, out)?;
+        self.with_out(out, |me, o| {
+            let (g, zs, as_) = (me.data(grad)?, me.data(z)?, me.data(a)?);
+            for i in 0..o.data.len() {
+                o.data[i] = g[i] * act.derivative(zs[i], as_[i]);
+            }
+            Ok(())
+        })
+    }
+
+    fn column_sums(&mut self, m: Buf, out: Buf) -> Result<()> {
+        let (rows, cols) = self.dims(m)?;
+        let od = self.dims(out)?;
+        if od != (1, cols) {
+            return Err(Error::shapes("column_sums (input vs output)", (rows, cols), od));
+        }
+        self.with_out(out, |me, o| {
+            o.data.fill(0.0);
+            for row in me.data(m)?.chunks_exact(cols) {
+                for (s, v) in o.data.iter_mut().zip(row) {
+                    *s += v;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn loss(
+        &mut self,
+        y_pred: Buf,
+        y_true: Buf,
+        loss: Loss,
+        grad: Option<Buf>,
+        out: Buf,
+        cursor: Option<Buf>,
+    ) -> Result<()> {
+        self.same_shape("loss (y_pred vs y_true)", y_pred, y_true)?;
+        if let Some(g) = grad {
+            self.same_shape("loss (y_pred vs gradient)", y_pred, g)?;
+        }
+        let index = match cursor {
+            Some(c) => self.data(c)?.first().copied().unwrap_or(0.0) as usize,
+            None => 0,
+        };
+        let out_len = self.data(out)?.len();
+        if index >= out_len {
+            return Err(Error::Backend(format!(
+                "loss log is full ({out_len} entries); read it before running more steps"
+            )));
+        }
+        let value = {
+            let (p, t) = (self.data(y_pred)?, self.data(y_true)?);
+            loss.mean(p, t)
+        };
+        if let Some(g) = grad {
+            let mut gs = self.take(g)?;
+            let (p, t) = (self.data(y_pred)?, self.data(y_true)?);
+            let scale = 1.0 / p.len() as f32;
+            for i in 0..p.len() {
+                gs.data[i] = loss.element_grad(p[i] - t[i]) * scale;
+            }
+            self.put(g, gs);
+        }
+        self.slots[out.0 as usize].as_mut().expect("checked above").data[index] = value;
+        if let Some(c) = cursor {
+            self.slots[c.0 as usize].as_mut().expect("checked above").data[0] += 1.0;
+        }
+        self.counters.dispatches += 1;
+        Ok(())
+    }
+
+    fn increment(&mut self, counter: Buf) -> Result<()> {
+        self.with_out(counter, |_, c| {
+            c.data[0] += 1.0;
+            Ok(())
+        })
+    }
+
+    fn apply_gradient(
+        &mut self,
+        opt: &Optimizer,
+        param: Buf,
+        grad: Buf,
+        slots: &[Buf],
+        iterations: Buf,
+    ) -> Result<()> {
+        self.same_shape("apply_gradient (param vs grad)", param, grad)?;
+        if slots.len() != opt.slots() {
+            return Err(Error::Backend(format!(
+                "{} needs {} state arrays, got {}",
+                opt.name(),
+                opt.slots(),
+                slots.len()
+            )));
+        }
+        for s in slots {
+            self.same_shape("apply_gradient (param vs optimizer state)", param, *s)?;
+        }
+        let t = self.data(iterations)?.first().copied().unwrap_or(1.0);
+        let mut state: Vec<Slot> = Vec::with_capacity(slots.len());
+        for s in slots {
+            state.push(self.take(*s)?);
+        }
+        let r = self.with_out(param, |me, p| {
+            let mut views: Vec<&mut [f32]> = state.iter_mut().map(|s| s.data.as_mut_slice()).collect();
+            opt.update(&mut p.data, me.data(grad)?, &mut views, t);
+            Ok(())
+        });
+        for (s, slot) in slots.iter().zip(state) {
+            self.put(*s, slot);
+        }
+        r
+    }
+
+    fn submit(&mut self) {}
+
+    async fn read(&mut self, bufs: &[Buf]) -> Result<Vec<Vec<f32>>> {
+        self.counters.readbacks += 1;
+        bufs.iter().map(|b| Ok(self.data(*b)?.to_vec())).collect()
+    }
+
+    fn counters(&self) -> Counters {
+        self.counters
+    }
+}

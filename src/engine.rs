@@ -1,0 +1,590 @@
+//! The training engine: forward pass, loss, backward pass and optimizer update, written once
+//! over [`Backend`] so that the CPU and WebGPU run the same algorithm.
+//!
+//! Everything a step touches is allocated once: parameters, gradients, optimizer state, and a
+//! workspace of activations per batch size. A step is a fixed sequence of backend operations;
+//! on the GPU a run of steps is recorded and submitted together and its losses read back once.
+
+use crate::activation::Activation;
+use crate::backend::{Backend, Buf, Counters};
+use crate::error::{Error, Result};
+use crate::loss::Loss;
+use crate::optim::Optimizer;
+use crate::tensor::Tensor;
+
+/// How many per-step losses the device keeps before they must be read back.
+pub const LOSS_LOG_CAPACITY: usize = 1024;
+
+/// The shape of one layer, as the engine needs it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LayerShape {
+    /// Number of inputs.
+    pub inputs: usize,
+    /// Number of outputs.
+    pub units: usize,
+    /// The activation.
+    pub activation: Activation,
+    /// Whether a bias is added.
+    pub use_bias: bool,
+}
+
+/// Everything that defines where training stands: enough to continue on another backend.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainingState {
+    /// Keras' `get_weights()`.
+    pub weights: Vec<Tensor>,
+    /// The optimizer's state arrays, per weight (Keras' order), each of that weight's shape.
+    pub slots: Vec<Vec<Tensor>>,
+    /// Optimizer updates done so far (Keras' `optimizer.iterations`).
+    pub iterations: u64,
+}
+
+struct Param {
+    value: Buf,
+    grad: Buf,
+    slots: Vec<Buf>,
+}
+
+struct LayerBufs {
+    kernel: Param,
+    bias: Option<Param>,
+}
+
+/// Activations and gradients for one batch size.
+struct Workspace {
+    rows: usize,
+    z: Vec<Buf>,
+    a: Vec<Buf>,
+    da: Vec<Buf>,
+    dz: Vec<Buf>,
+}
+
+/// Batches resident on the device.
+#[derive(Default)]
+struct BatchSet {
+    x: Vec<Buf>,
+    y: Vec<Option<Buf>>,
+}
+
+/// Trains one model on one backend.
+pub struct Engine<B: Backend> {
+    backend: B,
+    shapes: Vec<LayerShape>,
+    layers: Vec<LayerBufs>,
+    loss: Loss,
+    opt: Optimizer,
+    iterations: Buf,
+    log: Buf,
+    cursor: Buf,
+    eval_log: Option<Buf>,
+    eval_cursor: Buf,
+    workspaces: Vec<Workspace>,
+    train: BatchSet,
+    eval: BatchSet,
+}
+
+impl<B: Backend> Engine<B> {
+    /// Allocates a model's buffers on `backend` and uploads its weights.
+    ///
+    /// # Errors
+    /// [`Error::Weights`] when `weights` do not fit `shapes`.
+    pub fn new(
+        mut backend: B,
+        shapes: Vec<LayerShape>,
+        weights: &[Tensor],
+        loss: Loss,
+        opt: Optimizer,
+    ) -> Result<Self> {
+        check_weights(&shapes, weights)?;
+        let mut layers = Vec::with_capacity(shapes.len());
+        for s in &shapes {
+            let kernel = new_param(&mut backend, s.inputs, s.units, opt.slots());
+            let bias = s
+                .use_bias
+                .then(|| new_param(&mut backend, 1, s.units, opt.slots()));
+            layers.push(LayerBufs { kernel, bias });
+        }
+        let iterations = backend.alloc(1, 1);
+        let log = backend.alloc(1, LOSS_LOG_CAPACITY);
+        let cursor = backend.alloc(1, 1);
+        let eval_cursor = backend.alloc(1, 1);
+        let mut engine = Engine {
+            backend,
+            shapes,
+            layers,
+            loss,
+            opt,
+            iterations,
+            log,
+            cursor,
+            eval_log: None,
+            eval_cursor,
+            workspaces: Vec::new(),
+            train: BatchSet::default(),
+            eval: BatchSet::default(),
+        };
+        engine.set_weights(weights)?;
+        Ok(engine)
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    /// Work counted by the backend.
+    pub fn counters(&self) -> Counters {
+        self.backend.counters()
+    }
+
+    /// The loss in use.
+    pub fn loss(&self) -> Loss {
+        self.loss
+    }
+
+    /// The optimizer in use.
+    pub fn optimizer(&self) -> Optimizer {
+        self.opt
+    }
+
+    /// Changes the loss.
+    pub fn set_loss(&mut self, loss: Loss) {
+        self.loss = loss;
+    }
+
+    /// Changes the optimizer. State is kept when only hyper-parameters change and the kind of
+    /// optimizer (and so its state arrays) stays the same; otherwise it restarts from zero.
+    pub fn set_optimizer(&mut self, opt: Optimizer) -> Result<()> {
+        opt.validate()?;
+        let same_kind = std::mem::discriminant(&opt) == std::mem::discriminant(&self.opt)
+            && opt.slots() == self.opt.slots();
+        if !same_kind {
+            let old: Vec<Buf> = self
+                .layers
+                .iter_mut()
+                .flat_map(|l| std::iter::once(&mut l.kernel).chain(l.bias.as_mut()))
+                .flat_map(|p| std::mem::take(&mut p.slots))
+                .collect();
+            for s in old {
+                self.backend.free(s);
+            }
+            let n = opt.slots();
+            let backend = &mut self.backend;
+            for layer in &mut self.layers {
+                for p in std::iter::once(&mut layer.kernel).chain(layer.bias.as_mut()) {
+                    let (r, c) = backend.shape(p.value);
+                    p.slots = (0..n).map(|_| backend.alloc(r, c)).collect();
+                }
+            }
+            self.backend.write(self.iterations, &[0.0])?;
+        }
+        self.opt = opt;
+        Ok(())
+    }
+
+    fn params(&self) -> impl Iterator<Item = &Param> {
+        self.layers
+            .iter()
+            .flat_map(|l| std::iter::once(&l.kernel).chain(l.bias.as_ref()))
+    }
+
+    /// Replaces the weights (Keras' `set_weights`).
+    ///
+    /// # Errors
+    /// [`Error::Weights`] when the count or a shape is wrong.
+    pub fn set_weights(&mut self, weights: &[Tensor]) -> Result<()> {
+        check_weights(&self.shapes, weights)?;
+        let bufs: Vec<Buf> = self.params().map(|p| p.value).collect();
+        for (b, w) in bufs.into_iter().zip(weights) {
+            self.backend.write(b, w.as_slice())?;
+        }
+        Ok(())
+    }
+
+    /// Reads the weights back (Keras' `get_weights`).
+    pub async fn get_weights(&mut self) -> Result<Vec<Tensor>> {
+        let bufs: Vec<Buf> = self.params().map(|p| p.value).collect();
+        self.read_tensors(&bufs).await
+    }
+
+    async fn read_tensors(&mut self, bufs: &[Buf]) -> Result<Vec<Tensor>> {
+        let values = self.backend.read(bufs).await?;
+        bufs.iter()
+            .zip(values)
+            .map(|(b, v)| {
+                let (r, c) = self.backend.shape(*b);
+                Tensor::from_vec(r, c, v)
+            })
+            .collect()
+    }
+
+    /// Everything needed to continue training elsewhere.
+    pub async fn export_state(&mut self) -> Result<TrainingState> {
+        let values: Vec<Buf> = self.params().map(|p| p.value).collect();
+        let slots: Vec<Buf> = self.params().flat_map(|p| p.slots.clone()).collect();
+        let n_params = values.len();
+        let n_slots = self.opt.slots();
+        let bufs: Vec<Buf> = values
+            .into_iter()
+            .chain(slots)
+            .chain(std::iter::once(self.iterations))
+            .collect();
+        let mut tensors = self.read_tensors(&bufs).await?;
+        let iterations = tensors.pop().map(|t| t.get(0, 0) as u64).unwrap_or(0);
+        let rest = tensors.split_off(n_params);
+        let slots = if n_slots == 0 {
+            vec![Vec::new(); n_params]
+        } else {
+            rest.chunks(n_slots).map(|c| c.to_vec()).collect()
+        };
+        Ok(TrainingState {
+            weights: tensors,
+            slots,
+            iterations,
+        })
+    }
+
+    /// Restores a state from [`Engine::export_state`] (of an engine with the same model and
+    /// optimizer).
+    ///
+    /// # Errors
+    /// [`Error::Weights`] when the state does not fit this model.
+    pub fn import_state(&mut self, state: &TrainingState) -> Result<()> {
+        self.set_weights(&state.weights)?;
+        let slot_bufs: Vec<Vec<Buf>> = self.params().map(|p| p.slots.clone()).collect();
+        if state.slots.len() != slot_bufs.len() {
+            return Err(Error::Weights(format!(
+                "optimizer state has {} entries, the model has {} weights",
+                state.slots.len(),
+                slot_bufs.len()
+            )));
+        }
+        for (bufs, tensors) in slot_bufs.iter().zip(&state.slots) {
+            if bufs.len() != tensors.len() {
+                return Err(Error::Weights(
+                    "optimizer state does not match the optimizer".into(),
+                ));
+            }
+            for (b, t) in bufs.iter().zip(tensors) {
+                self.backend.write(*b, t.as_slice())?;
+            }
+        }
+        self.backend
+            .write(self.iterations, &[state.iterations as f32])
+    }
+
+    /// Optimizer updates done so far.
+    pub async fn iterations(&mut self) -> Result<u64> {
+        let v = self.backend.read(&[self.iterations]).await?;
+        Ok(v[0][0] as u64)
+    }
+
+    fn workspace(&mut self, rows: usize) -> usize {
+        if let Some(i) = self.workspaces.iter().position(|w| w.rows == rows) {
+            return i;
+        }
+        let mut ws = Workspace {
+            rows,
+            z: Vec::new(),
+            a: Vec::new(),
+            da: Vec::new(),
+            dz: Vec::new(),
+        };
+        for s in &self.shapes {
+            let z = self.backend.alloc(rows, s.units);
+            let linear = s.activation == Activation::Linear;
+            let a = if linear {
+                z
+            } else {
+                self.backend.alloc(rows, s.units)
+            };
+            let da = self.backend.alloc(rows, s.units);
+            let dz = if linear {
+                da
+            } else {
+                self.backend.alloc(rows, s.units)
+            };
+            ws.z.push(z);
+            ws.a.push(a);
+            ws.da.push(da);
+            ws.dz.push(dz);
+        }
+        self.workspaces.push(ws);
+        self.workspaces.len() - 1
+    }
+
+    /// Records the forward pass; returns the workspace index (its last `a` is the output).
+    fn forward(&mut self, x: Buf) -> Result<usize> {
+        let rows = self.backend.shape(x).0;
+        let w = self.workspace(rows);
+        let mut input = x;
+        for l in 0..self.shapes.len() {
+            let (z, a) = (self.workspaces[w].z[l], self.workspaces[w].a[l]);
+            let layer = &self.layers[l];
+            self.backend.matmul(input, false, layer.kernel.value, false, z)?;
+            let bias = layer.bias.as_ref().map(|p| p.value);
+            let act = self.shapes[l].activation;
+            if bias.is_some() || act != Activation::Linear {
+                self.backend.bias_activation(z, bias, act, a)?;
+            }
+            input = a;
+        }
+        Ok(w)
+    }
+
+    /// Records one training step on `(x, y)`: its loss goes to the loss log.
+    fn record_step(&mut self, x: Buf, y: Buf) -> Result<()> {
+        let w = self.forward(x)?;
+        let last = self.shapes.len() - 1;
+        let ws = &self.workspaces[w];
+        let (out, d_out) = (ws.a[last], ws.da[last]);
+        self.backend
+            .loss(out, y, self.loss, Some(d_out), self.log, Some(self.cursor))?;
+        for l in (0..self.shapes.len()).rev() {
+            let ws = &self.workspaces[w];
+            let (z, a, da, dz) = (ws.z[l], ws.a[l], ws.da[l], ws.dz[l]);
+            let input = if l == 0 { x } else { ws.a[l - 1] };
+            let prev_da = (l > 0).then(|| ws.da[l - 1]);
+            let act = self.shapes[l].activation;
+            if act != Activation::Linear {
+                self.backend.activation_backward(da, z, a, act, dz)?;
+            }
+            let layer = &self.layers[l];
+            self.backend.matmul(input, true, dz, false, layer.kernel.grad)?;
+            if let Some(b) = &layer.bias {
+                self.backend.column_sums(dz, b.grad)?;
+            }
+            if let Some(prev) = prev_da {
+                self.backend
+                    .matmul(dz, false, layer.kernel.value, true, prev)?;
+            }
+        }
+        self.backend.increment(self.iterations)?;
+        let opt = self.opt;
+        for layer in &self.layers {
+            for p in std::iter::once(&layer.kernel).chain(layer.bias.as_ref()) {
+                self.backend
+                    .apply_gradient(&opt, p.value, p.grad, &p.slots, self.iterations)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Uploads batches for training, reusing device buffers whose shapes match.
+    ///
+    /// # Errors
+    /// [`Error::ShapeMismatch`] when a batch does not fit the model.
+    pub fn load_train(&mut self, batches: &[(&Tensor, &Tensor)]) -> Result<()> {
+        let mut set = std::mem::take(&mut self.train);
+        let r = self.load(&mut set, batches.iter().map(|(x, y)| (*x, Some(*y))));
+        self.train = set;
+        r
+    }
+
+    fn load<'t>(
+        &mut self,
+        set: &mut BatchSet,
+        batches: impl Iterator<Item = (&'t Tensor, Option<&'t Tensor>)>,
+    ) -> Result<()> {
+        let inputs = self.shapes[0].inputs;
+        let outputs = self.shapes[self.shapes.len() - 1].units;
+        let mut n = 0;
+        for (i, (x, y)) in batches.enumerate() {
+            if x.cols() != inputs {
+                return Err(Error::shapes(
+                    "input (x vs the first layer's input_dim)",
+                    x.shape(),
+                    (x.rows(), inputs),
+                ));
+            }
+            if let Some(y) = y {
+                if y.shape() != (x.rows(), outputs) {
+                    return Err(Error::shapes(
+                        "targets (y vs the model's output)",
+                        y.shape(),
+                        (x.rows(), outputs),
+                    ));
+                }
+            }
+            let xb = self.reuse(set.x.get(i).copied(), x)?;
+            let yb = match y {
+                Some(y) => Some(self.reuse(set.y.get(i).copied().flatten(), y)?),
+                None => None,
+            };
+            if i < set.x.len() {
+                set.x[i] = xb;
+                if let Some(old) = std::mem::replace(&mut set.y[i], yb) {
+                    if Some(old) != yb {
+                        self.backend.free(old);
+                    }
+                }
+            } else {
+                set.x.push(xb);
+                set.y.push(yb);
+            }
+            n = i + 1;
+        }
+        for b in set.x.drain(n..) {
+            self.backend.free(b);
+        }
+        for b in set.y.drain(n..).flatten() {
+            self.backend.free(b);
+        }
+        Ok(())
+    }
+
+    fn reuse(&mut self, old: Option<Buf>, t: &Tensor) -> Result<Buf> {
+        let b = match old {
+            Some(b) if self.backend.shape(b) == t.shape() => b,
+            other => {
+                if let Some(b) = other {
+                    self.backend.free(b);
+                }
+                self.backend.alloc(t.rows(), t.cols())
+            }
+        };
+        self.backend.write(b, t.as_slice())?;
+        Ok(b)
+    }
+
+    /// Runs `steps` training steps over the loaded batches, step `i` using batch
+    /// `(first_batch + i) mod batches`; returns each step's loss (before its update).
+    ///
+    /// Steps are recorded and submitted in chunks of [`LOSS_LOG_CAPACITY`], with one
+    /// read-back per chunk.
+    pub async fn train_loaded(&mut self, steps: usize, first_batch: usize) -> Result<Vec<f32>> {
+        let n = self.train.x.len();
+        if n == 0 {
+            return Err(Error::EmptyData("no training batches are loaded".into()));
+        }
+        let mut losses = Vec::with_capacity(steps);
+        let mut done = 0;
+        while done < steps {
+            let chunk = (steps - done).min(LOSS_LOG_CAPACITY);
+            for i in 0..chunk {
+                let b = (first_batch + done + i) % n;
+                let (x, y) = (self.train.x[b], self.train.y[b].expect("train batches have y"));
+                self.record_step(x, y)?;
+            }
+            let log = self.backend.read(&[self.log]).await?;
+            self.backend.write(self.cursor, &[0.0])?;
+            losses.extend_from_slice(&log[0][..chunk]);
+            done += chunk;
+        }
+        Ok(losses)
+    }
+
+    /// Keras' `train_on_batch`: one step on `(x, y)`, returning the loss of its forward pass.
+    pub async fn train_on_batch(&mut self, x: &Tensor, y: &Tensor) -> Result<f32> {
+        self.load_train(&[(x, y)])?;
+        Ok(self.train_loaded(1, 0).await?[0])
+    }
+
+    /// Keras' `evaluate`: the mean loss over all samples, computed in batches of
+    /// `batch_size` (the batch means weighted by batch size, as Keras does).
+    pub async fn evaluate(&mut self, x: &Tensor, y: &Tensor, batch_size: usize) -> Result<f32> {
+        let batches = split(x, Some(y), batch_size);
+        let mut set = std::mem::take(&mut self.eval);
+        let r = self.load(&mut set, batches.iter().map(|(x, y)| (x, y.as_ref())));
+        self.eval = set;
+        r?;
+        let log = match self.eval_log {
+            Some(b) if self.backend.shape(b).1 >= batches.len() => b,
+            other => {
+                if let Some(b) = other {
+                    self.backend.free(b);
+                }
+                let b = self.backend.alloc(1, batches.len().max(16));
+                self.eval_log = Some(b);
+                b
+            }
+        };
+        self.backend.write(self.eval_cursor, &[0.0])?;
+        let last = self.shapes.len() - 1;
+        for i in 0..batches.len() {
+            let (xb, yb) = (self.eval.x[i], self.eval.y[i].expect("eval batches have y"));
+            let w = self.forward(xb)?;
+            let out = self.workspaces[w].a[last];
+            self.backend
+                .loss(out, yb, self.loss, None, log, Some(self.eval_cursor))?;
+        }
+        let values = self.backend.read(&[log]).await?;
+        let total: f64 = batches
+            .iter()
+            .enumerate()
+            .map(|(i, (xb, _))| values[0][i] as f64 * xb.rows() as f64)
+            .sum();
+        Ok((total / x.rows() as f64) as f32)
+    }
+
+    /// Keras' `predict`, in batches of `batch_size`.
+    pub async fn predict(&mut self, x: &Tensor, batch_size: usize) -> Result<Tensor> {
+        let batches = split(x, None, batch_size);
+        let last = self.shapes.len() - 1;
+        let mut values = Vec::with_capacity(x.rows() * self.shapes[last].units);
+        for (xb, _) in &batches {
+            let mut set = std::mem::take(&mut self.eval);
+            let r = self.load(&mut set, std::iter::once((xb, None)));
+            self.eval = set;
+            r?;
+            let w = self.forward(self.eval.x[0])?;
+            let out = self.workspaces[w].a[last];
+            values.extend(self.backend.read(&[out]).await?.remove(0));
+        }
+        Tensor::from_vec(x.rows(), self.shapes[last].units, values)
+    }
+}
+
+fn new_param<B: Backend>(b: &mut B, rows: usize, cols: usize, slots: usize) -> Param {
+    Param {
+        value: b.alloc(rows, cols),
+        grad: b.alloc(rows, cols),
+        slots: (0..slots).map(|_| b.alloc(rows, cols)).collect(),
+    }
+}
+
+/// Cuts `x` (and `y`) into consecutive batches of at most `batch_size` rows.
+pub fn split(x: &Tensor, y: Option<&Tensor>, batch_size: usize) -> Vec<(Tensor, Option<Tensor>)> {
+    let bs = batch_size.max(1);
+    (0..x.rows())
+        .step_by(bs)
+        .map(|s| {
+            let e = (s + bs).min(x.rows());
+            (x.slice_rows(s, e), y.map(|y| y.slice_rows(s, e)))
+        })
+        .collect()
+}
+
+/// Checks weights against layer shapes (count, then each shape), in Keras' order.
+pub fn check_weights(shapes: &[LayerShape], weights: &[Tensor]) -> Result<()> {
+    let expected: Vec<(usize, usize)> = shapes
+        .iter()
+        .flat_map(|s| {
+            let mut v = vec![(s.inputs, s.units)];
+            if s.use_bias {
+                v.push((1, s.units));
+            }
+            v
+        })
+        .collect();
+    if weights.len() != expected.len() {
+        return Err(Error::Weights(format!(
+            "expected {} arrays (kernel and bias per layer), got {}",
+            expected.len(),
+            weights.len()
+        )));
+    }
+    for (i, (w, e)) in weights.iter().zip(&expected).enumerate() {
+        if w.shape() != *e {
+            return Err(Error::Weights(format!(
+                "array {i} has shape ({}, {}), expected ({}, {})",
+                w.rows(),
+                w.cols(),
+                e.0,
+                e.1
+            )));
+        }
+        w.check_finite(&format!("weight array {i}"))?;
+    }
+    Ok(())
+}

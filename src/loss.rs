@@ -1,0 +1,119 @@
+//! Regression losses with Keras' definitions: the mean over the batch and the outputs.
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// A loss function, named as Keras names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Loss {
+    /// Mean squared error: `mean((ŷ - y)²)`.
+    Mse,
+    /// Mean absolute error: `mean(|ŷ - y|)`.
+    Mae,
+    /// Huber with Keras' default `delta = 1`: `½e²` for `|e| ≤ 1`, else `|e| - ½`.
+    Huber,
+}
+
+const HUBER_DELTA: f32 = 1.0;
+
+impl Loss {
+    /// The valid names.
+    pub const NAMES: [&'static str; 3] = ["mse", "mae", "huber"];
+
+    /// Parses a Keras loss name (long forms such as `mean_squared_error` are accepted).
+    ///
+    /// # Errors
+    /// [`Error::UnknownName`] listing the valid names.
+    pub fn from_name(name: &str) -> Result<Self> {
+        match name {
+            "mse" | "mean_squared_error" | "MeanSquaredError" => Ok(Loss::Mse),
+            "mae" | "mean_absolute_error" | "MeanAbsoluteError" => Ok(Loss::Mae),
+            "huber" | "huber_loss" | "Huber" => Ok(Loss::Huber),
+            _ => Err(Error::unknown("loss", name, &Self::NAMES)),
+        }
+    }
+
+    /// The Keras short name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Loss::Mse => "mse",
+            Loss::Mae => "mae",
+            Loss::Huber => "huber",
+        }
+    }
+
+    /// A small integer identifying the loss in the WGSL kernels.
+    pub fn code(self) -> u32 {
+        self as u32
+    }
+
+    /// The loss of one element, `e = ŷ - y`.
+    pub fn element(self, e: f32) -> f32 {
+        match self {
+            Loss::Mse => e * e,
+            Loss::Mae => e.abs(),
+            Loss::Huber => {
+                let a = e.abs();
+                if a <= HUBER_DELTA {
+                    0.5 * e * e
+                } else {
+                    HUBER_DELTA * a - 0.5 * HUBER_DELTA * HUBER_DELTA
+                }
+            }
+        }
+    }
+
+    /// `d element / d ŷ` for one element, `e = ŷ - y`.
+    pub fn element_grad(self, e: f32) -> f32 {
+        match self {
+            Loss::Mse => 2.0 * e,
+            // At e = 0 Keras (jax) takes the right-hand derivative, 1.
+            Loss::Mae => {
+                if e >= 0.0 {
+                    1.0
+                } else {
+                    -1.0
+                }
+            }
+            Loss::Huber => e.clamp(-HUBER_DELTA, HUBER_DELTA),
+        }
+    }
+
+    /// The mean loss of predictions against targets (same length).
+    pub fn mean(self, y_pred: &[f32], y_true: &[f32]) -> f32 {
+        let sum: f64 = y_pred
+            .iter()
+            .zip(y_true)
+            .map(|(p, t)| self.element(p - t) as f64)
+            .sum();
+        (sum / y_pred.len().max(1) as f64) as f32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_computed_means() {
+        let p = [1.0, 2.0, 5.0];
+        let t = [0.0, 2.0, 2.0];
+        assert!((Loss::Mse.mean(&p, &t) - 10.0 / 3.0).abs() < 1e-6);
+        assert!((Loss::Mae.mean(&p, &t) - 4.0 / 3.0).abs() < 1e-6);
+        // huber: 0.5*1 + 0 + (3 - 0.5) = 3.0
+        assert!((Loss::Huber.mean(&p, &t) - 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn gradients_match_finite_differences() {
+        for loss in [Loss::Mse, Loss::Mae, Loss::Huber] {
+            for &e in &[-2.0f32, -0.4, 0.3, 1.7] {
+                let h = 1e-3;
+                let numeric = (loss.element(e + h) - loss.element(e - h)) / (2.0 * h);
+                assert!((numeric - loss.element_grad(e)).abs() < 1e-2, "{loss:?} {e}");
+            }
+        }
+        assert!(Loss::from_name("msle").unwrap_err().to_string().contains("mse, mae, huber"));
+    }
+}

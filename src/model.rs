@@ -1,0 +1,680 @@
+//! `Sequential`: Keras' model API over the engine, on the CPU or WebGPU.
+
+use crate::backend::cpu::CpuBackend;
+use crate::backend::{BackendKind, Counters};
+use crate::engine::{split, Engine, LayerShape, TrainingState};
+use crate::error::{Error, Result};
+use crate::layers::Dense;
+use crate::loss::Loss;
+use crate::optim::Optimizer;
+use crate::rng::SeededRng;
+use crate::tensor::Tensor;
+
+/// The seed `Sequential::new` uses for initial weights.
+pub const DEFAULT_SEED: u64 = 42;
+
+/// The stream of the seed that initial weights come from (data uses another).
+pub(crate) const WEIGHT_STREAM: u64 = 2;
+
+/// Where a compiled model runs.
+pub enum Runtime {
+    /// On the host.
+    Cpu(Engine<CpuBackend>),
+}
+
+/// Calls the same engine method whatever the backend.
+macro_rules! on_engine {
+    ($rt:expr, $e:ident => $body:expr) => {
+        match $rt {
+            Runtime::Cpu($e) => $body,
+        }
+    };
+}
+
+impl Runtime {
+    fn kind(&self) -> BackendKind {
+        match self {
+            Runtime::Cpu(_) => BackendKind::Cpu,
+        }
+    }
+
+    fn describe(&self) -> String {
+        use crate::backend::Backend;
+        on_engine!(self, e => e.backend().describe())
+    }
+}
+
+/// Options of [`Sequential::fit`] (Keras' names and defaults, except `verbose`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FitOptions {
+    /// Passes over the training data.
+    pub epochs: usize,
+    /// Samples per step (Keras' default 32).
+    pub batch_size: usize,
+    /// Shuffle the training samples before each epoch (with the model's seed).
+    pub shuffle: bool,
+    /// Fraction of the samples, taken from the end before shuffling, kept for validation.
+    pub validation_split: f32,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        FitOptions {
+            epochs: 1,
+            batch_size: 32,
+            shuffle: true,
+            validation_split: 0.0,
+        }
+    }
+}
+
+/// What [`Sequential::fit`] returns: Keras' `History.history`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct History {
+    /// Per epoch: the mean training loss over the epoch's batches (weighted by batch size),
+    /// each batch's loss taken before its update.
+    pub loss: Vec<f32>,
+    /// Per epoch: the loss on the validation samples after the epoch (empty without them).
+    pub val_loss: Vec<f32>,
+}
+
+/// A linear stack of layers, with Keras' `Sequential` API.
+///
+/// ```
+/// use nnplay::{Activation, Dense, Optimizer, Sequential, Tensor};
+/// let mut model = Sequential::with_seed(1);
+/// model.add(Dense::new(1).input_dim(1))?;
+/// model.compile("mse", Optimizer::sgd(0.1))?;
+/// let x = Tensor::column(&[-1.0, 0.0, 1.0]);
+/// let y = Tensor::column(&[1.5, 2.0, 2.5]);
+/// let first = model.train_on_batch(&x, &y)?;
+/// for _ in 0..200 {
+///     model.train_on_batch(&x, &y)?;
+/// }
+/// assert!(model.evaluate(&x, &y, None)? < first / 100.0);
+/// # Ok::<(), nnplay::Error>(())
+/// ```
+pub struct Sequential {
+    layers: Vec<Dense>,
+    rng: SeededRng,
+    seed: u64,
+    weights: Vec<Tensor>,
+    compiled: Option<(Loss, Optimizer)>,
+    runtime: Option<Runtime>,
+    fallback_note: Option<String>,
+}
+
+impl Default for Sequential {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Sequential {
+    /// An empty model whose weights are drawn with [`DEFAULT_SEED`].
+    pub fn new() -> Self {
+        Self::with_seed(DEFAULT_SEED)
+    }
+
+    /// An empty model whose initial weights come from `seed`.
+    pub fn with_seed(seed: u64) -> Self {
+        Sequential {
+            layers: Vec::new(),
+            rng: SeededRng::derived(seed, WEIGHT_STREAM),
+            seed,
+            weights: Vec::new(),
+            compiled: None,
+            runtime: None,
+            fallback_note: None,
+        }
+    }
+
+    /// Appends a layer and draws its initial weights.
+    ///
+    /// # Errors
+    /// [`Error::Model`] when the first layer has no `input_dim` or a later one's `input_dim`
+    /// differs from the previous layer's units; [`Error::InvalidParameter`] for bad sizes.
+    pub fn add(&mut self, layer: Dense) -> Result<()> {
+        layer.validate()?;
+        let inputs = match (self.layers.last(), layer.input_dim) {
+            (None, Some(n)) => n,
+            (None, None) => {
+                return Err(Error::Model(
+                    "the first layer needs input_dim (e.g. Dense(1, input_dim=1))".into(),
+                ))
+            }
+            (Some(prev), Some(n)) if n != prev.units => {
+                return Err(Error::Model(format!(
+                    "layer {} has input_dim {n} but the previous layer has {} units",
+                    self.layers.len(),
+                    prev.units
+                )))
+            }
+            (Some(prev), _) => prev.units,
+        };
+        let mut layer = layer;
+        layer.input_dim = Some(inputs);
+        self.weights.extend(layer.init_weights(inputs, &mut self.rng));
+        self.layers.push(layer);
+        // A compiled model must be compiled again to train with the new layer, as in Keras.
+        self.runtime = None;
+        self.compiled = None;
+        Ok(())
+    }
+
+    /// The layers.
+    pub fn layers(&self) -> &[Dense] {
+        &self.layers
+    }
+
+    /// The seed the initial weights came from.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    fn shapes(&self) -> Vec<LayerShape> {
+        self.layers
+            .iter()
+            .map(|l| LayerShape {
+                inputs: l.input_dim.unwrap_or(1),
+                units: l.units,
+                activation: l.activation,
+                use_bias: l.use_bias,
+            })
+            .collect()
+    }
+
+    /// Keras' `compile(loss, optimizer)`, on the CPU backend.
+    ///
+    /// # Errors
+    /// [`Error::UnknownName`] for an unknown loss, [`Error::InvalidParameter`] for bad
+    /// hyper-parameters, [`Error::Model`] for a model without layers.
+    pub fn compile(&mut self, loss: &str, optimizer: Optimizer) -> Result<()> {
+        let loss = Loss::from_name(loss)?;
+        self.compile_with(loss, optimizer, |shapes, w, loss, opt| {
+            Ok(Runtime::Cpu(Engine::new(
+                CpuBackend::new(),
+                shapes,
+                w,
+                loss,
+                opt,
+            )?))
+        })
+    }
+
+    /// Compiles onto a runtime made by `make` from the layer shapes, current weights, loss
+    /// and optimizer.
+    ///
+    /// # Errors
+    /// As [`Sequential::compile`], plus whatever `make` returns.
+    pub fn compile_with(
+        &mut self,
+        loss: Loss,
+        optimizer: Optimizer,
+        make: impl FnOnce(Vec<LayerShape>, &[Tensor], Loss, Optimizer) -> Result<Runtime>,
+    ) -> Result<()> {
+        optimizer.validate()?;
+        if self.layers.is_empty() {
+            return Err(Error::Model("add at least one layer before compile".into()));
+        }
+        let weights = self.get_weights()?;
+        let runtime = make(self.shapes(), &weights, loss, optimizer)?;
+        self.weights = weights;
+        self.runtime = Some(runtime);
+        self.compiled = Some((loss, optimizer));
+        Ok(())
+    }
+
+    /// The loss and optimizer given to `compile`.
+    pub fn compiled(&self) -> Option<(Loss, Optimizer)> {
+        self.compiled
+    }
+
+    /// Which backend runs the model (`None` before `compile`).
+    pub fn backend_kind(&self) -> Option<BackendKind> {
+        self.runtime.as_ref().map(Runtime::kind)
+    }
+
+    /// A line for people about the backend in use, e.g. `Using CPU backend (x86_64)`.
+    pub fn backend_line(&self) -> String {
+        match &self.runtime {
+            None => "not compiled".into(),
+            Some(rt) => {
+                let mut s = format!("Using {} backend ({})", rt.kind().display(), rt.describe());
+                if let Some(note) = &self.fallback_note {
+                    s.push_str("; ");
+                    s.push_str(note);
+                }
+                s
+            }
+        }
+    }
+
+    /// Work counted by the backend.
+    pub fn counters(&self) -> Counters {
+        self.runtime
+            .as_ref()
+            .map(|rt| on_engine!(rt, e => e.counters()))
+            .unwrap_or_default()
+    }
+
+    /// Changes the learning rate, keeping the optimizer's state.
+    ///
+    /// # Errors
+    /// [`Error::NotCompiled`], or [`Error::InvalidParameter`] for a bad rate.
+    pub fn set_learning_rate(&mut self, lr: f32) -> Result<()> {
+        let (loss, opt) = self
+            .compiled
+            .ok_or_else(|| Error::NotCompiled("set_learning_rate".into()))?;
+        let opt = opt.with_learning_rate(lr);
+        let rt = self.runtime.as_mut().expect("compiled models have a runtime");
+        on_engine!(rt, e => e.set_optimizer(opt))?;
+        self.compiled = Some((loss, opt));
+        Ok(())
+    }
+
+    fn runtime(&mut self, what: &str) -> Result<&mut Runtime> {
+        self.runtime
+            .as_mut()
+            .ok_or_else(|| Error::NotCompiled(what.to_string()))
+    }
+
+    fn check_xy(&self, x: &Tensor, y: &Tensor, op: &str) -> Result<()> {
+        self.check_x(x, op)?;
+        y.check_not_empty("y")?;
+        y.check_finite("y")?;
+        let outputs = self.layers.last().map(|l| l.units).unwrap_or(0);
+        if y.rows() != x.rows() {
+            return Err(Error::shapes(format!("{op} (x vs y rows)"), x.shape(), y.shape()));
+        }
+        if y.cols() != outputs {
+            return Err(Error::shapes(
+                format!("{op} (y vs the model's output)"),
+                y.shape(),
+                (y.rows(), outputs),
+            ));
+        }
+        Ok(())
+    }
+
+    fn check_x(&self, x: &Tensor, op: &str) -> Result<()> {
+        x.check_not_empty("x")?;
+        x.check_finite("x")?;
+        let inputs = self.layers.first().and_then(|l| l.input_dim).unwrap_or(0);
+        if x.cols() != inputs {
+            return Err(Error::shapes(
+                format!("{op} (x vs the model's input_dim)"),
+                x.shape(),
+                (x.rows(), inputs),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Keras' `train_on_batch`: one update on `(x, y)`; returns the loss of this step's forward
+    /// pass (before the update).
+    ///
+    /// # Errors
+    /// [`Error::NotCompiled`], shape errors naming both shapes, [`Error::NonFinite`] for NaN/Inf.
+    pub fn train_on_batch(&mut self, x: &Tensor, y: &Tensor) -> Result<f32> {
+        block_on(self.train_on_batch_async(x, y))
+    }
+
+    /// [`Sequential::train_on_batch`], awaiting the device.
+    pub async fn train_on_batch_async(&mut self, x: &Tensor, y: &Tensor) -> Result<f32> {
+        self.check_xy(x, y, "train_on_batch")?;
+        let rt = self.runtime("train_on_batch")?;
+        on_engine!(rt, e => e.train_on_batch(x, y).await)
+    }
+
+    /// Loads training batches to the device once, for [`Sequential::train_steps`].
+    ///
+    /// # Errors
+    /// As [`Sequential::train_on_batch`].
+    pub fn load_train(&mut self, x: &Tensor, y: &Tensor, batch_size: Option<usize>) -> Result<()> {
+        self.check_xy(x, y, "load_train")?;
+        let batches = split(x, Some(y), batch_size.unwrap_or(x.rows()));
+        let pairs: Vec<(&Tensor, &Tensor)> = batches
+            .iter()
+            .map(|(x, y)| (x, y.as_ref().expect("split with y")))
+            .collect();
+        let rt = self.runtime("load_train")?;
+        on_engine!(rt, e => e.load_train(&pairs))
+    }
+
+    /// Runs `steps` steps of `train_on_batch` over the loaded batches (step `i` on batch
+    /// `(first_batch + i) mod batches`), reading the losses back once per chunk.
+    pub async fn train_steps(&mut self, steps: usize, first_batch: usize) -> Result<Vec<f32>> {
+        let rt = self.runtime("train_steps")?;
+        on_engine!(rt, e => e.train_loaded(steps, first_batch).await)
+    }
+
+    /// Keras' `evaluate(x, y, batch_size)` (default batch size 32): the mean loss over all
+    /// samples.
+    ///
+    /// # Errors
+    /// As [`Sequential::train_on_batch`].
+    pub fn evaluate(&mut self, x: &Tensor, y: &Tensor, batch_size: Option<usize>) -> Result<f32> {
+        block_on(self.evaluate_async(x, y, batch_size))
+    }
+
+    /// [`Sequential::evaluate`], awaiting the device.
+    pub async fn evaluate_async(
+        &mut self,
+        x: &Tensor,
+        y: &Tensor,
+        batch_size: Option<usize>,
+    ) -> Result<f32> {
+        self.check_xy(x, y, "evaluate")?;
+        let bs = check_batch_size(batch_size)?;
+        let rt = self.runtime("evaluate")?;
+        on_engine!(rt, e => e.evaluate(x, y, bs).await)
+    }
+
+    /// Keras' `predict(x, batch_size)` (default batch size 32).
+    ///
+    /// # Errors
+    /// [`Error::NotCompiled`], shape errors, [`Error::NonFinite`].
+    pub fn predict(&mut self, x: &Tensor, batch_size: Option<usize>) -> Result<Tensor> {
+        block_on(self.predict_async(x, batch_size))
+    }
+
+    /// [`Sequential::predict`], awaiting the device.
+    pub async fn predict_async(&mut self, x: &Tensor, batch_size: Option<usize>) -> Result<Tensor> {
+        self.check_x(x, "predict")?;
+        let bs = check_batch_size(batch_size)?;
+        let rt = self.runtime("predict")?;
+        on_engine!(rt, e => e.predict(x, bs).await)
+    }
+
+    /// Keras' `fit`: `epochs` passes in batches, the last `validation_split` of the samples
+    /// (before shuffling) held out and evaluated after each epoch.
+    ///
+    /// # Errors
+    /// As [`Sequential::train_on_batch`], and [`Error::InvalidParameter`] for bad options.
+    pub fn fit(&mut self, x: &Tensor, y: &Tensor, options: FitOptions) -> Result<History> {
+        block_on(self.fit_async(x, y, options))
+    }
+
+    /// [`Sequential::fit`], awaiting the device.
+    pub async fn fit_async(&mut self, x: &Tensor, y: &Tensor, options: FitOptions) -> Result<History> {
+        self.check_xy(x, y, "fit")?;
+        let bs = check_batch_size(Some(options.batch_size))?;
+        let vs = options.validation_split;
+        if !(0.0..1.0).contains(&vs) {
+            return Err(Error::invalid(
+                "validation_split",
+                format!("{vs} (must be ≥ 0 and < 1)"),
+            ));
+        }
+        let split_at = (x.rows() as f64 * (1.0 - vs as f64)).floor() as usize;
+        if split_at == 0 {
+            return Err(Error::invalid(
+                "validation_split",
+                format!("{vs} leaves no training samples out of {}", x.rows()),
+            ));
+        }
+        let (xt, yt) = (x.slice_rows(0, split_at), y.slice_rows(0, split_at));
+        let val = (split_at < x.rows())
+            .then(|| (x.slice_rows(split_at, x.rows()), y.slice_rows(split_at, y.rows())));
+        let mut rng = SeededRng::derived(self.seed, 3);
+        let mut history = History::default();
+        for _ in 0..options.epochs {
+            let mut order: Vec<usize> = (0..xt.rows()).collect();
+            if options.shuffle {
+                rng.shuffle(&mut order);
+            }
+            let xs = gather(&xt, &order);
+            let ys = gather(&yt, &order);
+            let batches = split(&xs, Some(&ys), bs);
+            let pairs: Vec<(&Tensor, &Tensor)> = batches
+                .iter()
+                .map(|(x, y)| (x, y.as_ref().expect("split with y")))
+                .collect();
+            let rt = self.runtime("fit")?;
+            let losses = on_engine!(rt, e => {
+                e.load_train(&pairs)?;
+                e.train_loaded(pairs.len(), 0).await?
+            });
+            let total: f64 = losses
+                .iter()
+                .zip(&pairs)
+                .map(|(l, (x, _))| *l as f64 * x.rows() as f64)
+                .sum();
+            history.loss.push((total / xt.rows() as f64) as f32);
+            if let Some((xv, yv)) = &val {
+                history.val_loss.push(self.evaluate_async(xv, yv, Some(bs)).await?);
+            }
+        }
+        Ok(history)
+    }
+
+    /// Keras' `get_weights()`: kernel `(inputs, units)` and bias `(1, units)` per layer.
+    ///
+    /// # Errors
+    /// A backend error when reading from the device fails.
+    pub fn get_weights(&mut self) -> Result<Vec<Tensor>> {
+        block_on(self.get_weights_async())
+    }
+
+    /// [`Sequential::get_weights`], awaiting the device.
+    pub async fn get_weights_async(&mut self) -> Result<Vec<Tensor>> {
+        match &mut self.runtime {
+            None => Ok(self.weights.clone()),
+            Some(rt) => on_engine!(rt, e => e.get_weights().await),
+        }
+    }
+
+    /// Keras' `set_weights` for the whole model.
+    ///
+    /// # Errors
+    /// [`Error::Weights`] naming the count or the shape that is wrong; nothing changes then.
+    pub fn set_weights(&mut self, weights: &[Tensor]) -> Result<()> {
+        crate::engine::check_weights(&self.shapes(), weights)?;
+        if let Some(rt) = &mut self.runtime {
+            on_engine!(rt, e => e.set_weights(weights))?;
+        }
+        self.weights = weights.to_vec();
+        Ok(())
+    }
+
+    fn layer_range(&self, index: usize) -> Result<std::ops::Range<usize>> {
+        if index >= self.layers.len() {
+            return Err(Error::Weights(format!(
+                "layer {index} does not exist (the model has {} layers)",
+                self.layers.len()
+            )));
+        }
+        let start: usize = self.layers[..index]
+            .iter()
+            .map(|l| 1 + l.use_bias as usize)
+            .sum();
+        Ok(start..start + 1 + self.layers[index].use_bias as usize)
+    }
+
+    /// `model.layers[index].get_weights()`.
+    ///
+    /// # Errors
+    /// [`Error::Weights`] for a layer that does not exist.
+    pub fn layer_weights(&mut self, index: usize) -> Result<Vec<Tensor>> {
+        let range = self.layer_range(index)?;
+        Ok(self.get_weights()?[range].to_vec())
+    }
+
+    /// `model.layers[index].set_weights(weights)`.
+    ///
+    /// # Errors
+    /// [`Error::Weights`] for a layer that does not exist or wrong arrays.
+    pub fn set_layer_weights(&mut self, index: usize, weights: &[Tensor]) -> Result<()> {
+        let range = self.layer_range(index)?;
+        let mut all = self.get_weights()?;
+        if weights.len() != range.len() {
+            return Err(Error::Weights(format!(
+                "layer {index} has {} arrays, got {}",
+                range.len(),
+                weights.len()
+            )));
+        }
+        all.splice(range, weights.iter().cloned());
+        self.set_weights(&all)
+    }
+
+    /// Number of weights.
+    pub fn count_params(&self) -> usize {
+        self.layers
+            .iter()
+            .map(|l| l.param_count(l.input_dim.unwrap_or(1)))
+            .sum()
+    }
+
+    /// Keras' `summary()`, as a table.
+    pub fn summary(&self) -> String {
+        summary_table(&self.layers)
+    }
+
+    /// Optimizer updates done so far.
+    ///
+    /// # Errors
+    /// A backend error when reading fails.
+    pub async fn iterations(&mut self) -> Result<u64> {
+        match &mut self.runtime {
+            None => Ok(0),
+            Some(rt) => on_engine!(rt, e => e.iterations().await),
+        }
+    }
+
+    /// The weights, optimizer state and iteration count.
+    ///
+    /// # Errors
+    /// [`Error::NotCompiled`] or a backend error.
+    pub async fn export_state(&mut self) -> Result<TrainingState> {
+        let rt = self.runtime("export_state")?;
+        on_engine!(rt, e => e.export_state().await)
+    }
+
+    /// Moves the compiled model onto a new runtime, keeping weights and optimizer state.
+    ///
+    /// # Errors
+    /// [`Error::NotCompiled`] or a backend error.
+    pub async fn move_to(&mut self, make: impl FnOnce(Vec<LayerShape>, &[Tensor], Loss, Optimizer) -> Result<Runtime>, note: Option<String>) -> Result<()> {
+        let state = self.export_state().await?;
+        let (loss, opt) = self.compiled.expect("exported, so compiled");
+        let mut rt = make(self.shapes(), &state.weights, loss, opt)?;
+        on_engine!(&mut rt, e => e.import_state(&state))?;
+        self.runtime = Some(rt);
+        self.fallback_note = note;
+        Ok(())
+    }
+}
+
+fn check_batch_size(batch_size: Option<usize>) -> Result<usize> {
+    match batch_size {
+        None => Ok(32),
+        Some(0) => Err(Error::invalid("batch_size", "0 (must be ≥ 1)")),
+        Some(b) => Ok(b),
+    }
+}
+
+fn gather(t: &Tensor, order: &[usize]) -> Tensor {
+    let cols = t.cols();
+    let mut v = Vec::with_capacity(order.len() * cols);
+    for &i in order {
+        v.extend_from_slice(&t.as_slice()[i * cols..(i + 1) * cols]);
+    }
+    Tensor::from_vec(order.len(), cols, v).expect("sized above")
+}
+
+/// Keras 3's summary table for a stack of Dense layers.
+pub fn summary_table(layers: &[Dense]) -> String {
+    let rows: Vec<(String, String, usize)> = layers
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let name = if i == 0 {
+                "dense (Dense)".to_string()
+            } else {
+                format!("dense_{i} (Dense)")
+            };
+            (
+                name,
+                format!("(None, {})", l.units),
+                l.param_count(l.input_dim.unwrap_or(1)),
+            )
+        })
+        .collect();
+    let total: usize = rows.iter().map(|r| r.2).sum();
+    let (w1, w2, w3) = (33, 24, 15);
+    let line = |l: char, m: char, r: char, f: char| {
+        format!(
+            "{l}{}{m}{}{m}{}{r}\n",
+            f.to_string().repeat(w1),
+            f.to_string().repeat(w2),
+            f.to_string().repeat(w3)
+        )
+    };
+    let mut s = String::from("Model: \"sequential\"\n");
+    s += &line('┏', '┳', '┓', '━');
+    s += &format!(
+        "┃ {:<a$}┃ {:<b$}┃ {:>c$} ┃\n",
+        "Layer (type)",
+        "Output Shape",
+        "Param #",
+        a = w1 - 1,
+        b = w2 - 1,
+        c = w3 - 2
+    );
+    s += &line('┡', '╇', '┩', '━');
+    for (i, (name, shape, params)) in rows.iter().enumerate() {
+        s += &format!(
+            "│ {:<a$}│ {:<b$}│ {:>c$} │\n",
+            name,
+            shape,
+            params,
+            a = w1 - 1,
+            b = w2 - 1,
+            c = w3 - 2
+        );
+        if i + 1 < rows.len() {
+            s += &line('├', '┼', '┤', '─');
+        }
+    }
+    s += &line('└', '┴', '┘', '─');
+    let bytes = |n: usize| {
+        let b = (n * 4) as f64;
+        if b < 1024.0 {
+            format!("{b:.2} B")
+        } else if b < 1024.0 * 1024.0 {
+            format!("{:.2} KB", b / 1024.0)
+        } else {
+            format!("{:.2} MB", b / (1024.0 * 1024.0))
+        }
+    };
+    s += &format!(" Total params: {total} ({})\n", bytes(total));
+    s += &format!(" Trainable params: {total} ({})\n", bytes(total));
+    s += " Non-trainable params: 0 (0.00 B)\n";
+    s
+}
+
+/// Runs a future to completion: natively by blocking, on the web only when it is already
+/// complete (the CPU backend's futures always are).
+///
+/// # Errors
+/// On wasm, [`Error::Backend`] when the future would have to wait for the GPU: use the
+/// `*_async` methods there.
+pub fn block_on<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        pollster::block_on(f)
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        let mut f = std::pin::pin!(f);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match f.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(r) => r,
+            std::task::Poll::Pending => Err(Error::Backend(
+                "this call waits for the GPU: use the async API in the browser".into(),
+            )),
+        }
+    }
+}

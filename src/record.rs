@@ -1,0 +1,505 @@
+//! The one JSON schema nnplay speaks: the experiment config and the run record.
+//!
+//! Unknown fields are errors, missing fields take the tutorial's defaults, and every number is
+//! checked with a message that names the field.
+
+use crate::activation::Activation;
+use crate::data::{DataConfig, Dataset};
+use crate::error::{Error, Result};
+use crate::init::Initializer;
+use crate::layers::Dense;
+use crate::loss::Loss;
+use crate::model::Sequential;
+use crate::optim::Optimizer;
+use crate::tensor::Tensor;
+use serde::{Deserialize, Serialize};
+
+/// The run record's format tag.
+pub const RECORD_FORMAT: &str = "nnplay.run/1";
+
+/// The most layers a model may have.
+pub const MAX_LAYERS: usize = 16;
+
+/// The most steps one run may ask for.
+pub const MAX_STEPS: usize = 10_000_000;
+
+/// Which backend a run asks for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendChoice {
+    /// WebGPU when an adapter exists, else the CPU.
+    #[default]
+    Auto,
+    /// WebGPU, or an error.
+    Webgpu,
+    /// The CPU.
+    Cpu,
+}
+
+impl BackendChoice {
+    /// Parses `auto`, `webgpu` or `cpu`.
+    ///
+    /// # Errors
+    /// [`Error::UnknownName`] listing the valid names.
+    pub fn from_name(name: &str) -> Result<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "auto" => Ok(BackendChoice::Auto),
+            "webgpu" | "gpu" => Ok(BackendChoice::Webgpu),
+            "cpu" => Ok(BackendChoice::Cpu),
+            _ => Err(Error::unknown("backend", name, &["auto", "webgpu", "cpu"])),
+        }
+    }
+
+    /// The config name.
+    pub fn name(self) -> &'static str {
+        match self {
+            BackendChoice::Auto => "auto",
+            BackendChoice::Webgpu => "webgpu",
+            BackendChoice::Cpu => "cpu",
+        }
+    }
+}
+
+/// One Dense layer of the config.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LayerConfig {
+    /// Outputs.
+    pub units: usize,
+    /// Keras activation name.
+    pub activation: String,
+    /// Whether the layer has a bias.
+    pub use_bias: bool,
+    /// Keras initializer name for the kernel.
+    pub kernel_initializer: String,
+    /// Keras initializer name for the bias.
+    pub bias_initializer: String,
+}
+
+impl Default for LayerConfig {
+    fn default() -> Self {
+        LayerConfig {
+            units: 1,
+            activation: "linear".into(),
+            use_bias: true,
+            kernel_initializer: "glorot_uniform".into(),
+            bias_initializer: "zeros".into(),
+        }
+    }
+}
+
+impl LayerConfig {
+    /// A layer of `units` with `activation` and the other defaults.
+    pub fn new(units: usize, activation: &str) -> Self {
+        LayerConfig {
+            units,
+            activation: activation.into(),
+            ..Self::default()
+        }
+    }
+
+    /// The layer this describes.
+    ///
+    /// # Errors
+    /// Unknown names and bad sizes, naming the layer.
+    pub fn to_dense(&self, index: usize) -> Result<Dense> {
+        let at = |e: Error| Error::Config(format!("model.layers[{index}]: {e}"));
+        let d = Dense {
+            units: self.units,
+            input_dim: None,
+            activation: Activation::from_name(&self.activation).map_err(at)?,
+            use_bias: self.use_bias,
+            kernel_initializer: Initializer::from_name(&self.kernel_initializer).map_err(at)?,
+            bias_initializer: Initializer::from_name(&self.bias_initializer).map_err(at)?,
+        };
+        d.validate().map_err(at)?;
+        Ok(d)
+    }
+}
+
+/// The model: its input size and its layers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelConfig {
+    /// Inputs per sample (the datasets have one).
+    pub input_dim: usize,
+    /// The Dense layers, first to last.
+    pub layers: Vec<LayerConfig>,
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        ModelConfig {
+            input_dim: 1,
+            layers: vec![LayerConfig::default()],
+        }
+    }
+}
+
+/// How long to train and how to log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainingConfig {
+    /// `train_on_batch` calls.
+    pub steps: usize,
+    /// `null`: each step on the whole training set (the tutorial); else step `i` on
+    /// minibatch `i mod batches`, in order.
+    pub batch_size: Option<usize>,
+    /// Print the cost every this many steps.
+    pub log_every: usize,
+}
+
+impl Default for TrainingConfig {
+    fn default() -> Self {
+        TrainingConfig {
+            steps: 301,
+            batch_size: None,
+            log_every: 100,
+        }
+    }
+}
+
+/// An experiment: data, model, loss, optimizer, training and backend.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Fixes the data and the initial weights.
+    pub seed: u64,
+    /// The points.
+    pub data: DataConfig,
+    /// The network.
+    pub model: ModelConfig,
+    /// The loss.
+    pub loss: Loss,
+    /// The optimizer.
+    pub optimizer: Optimizer,
+    /// The run.
+    pub training: TrainingConfig,
+    /// Where to run.
+    pub backend: BackendChoice,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            seed: 42,
+            data: DataConfig::default(),
+            model: ModelConfig::default(),
+            loss: Loss::Mse,
+            optimizer: Optimizer::default(),
+            training: TrainingConfig::default(),
+            backend: BackendChoice::Auto,
+        }
+    }
+}
+
+fn json_error(e: serde_json::Error) -> Error {
+    Error::Config(e.to_string())
+}
+
+impl Config {
+    /// Parses and checks a config.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for malformed JSON, unknown fields or wrong types (with line and
+    /// column); the errors of [`Config::validate`].
+    pub fn from_json(text: &str) -> Result<Self> {
+        let c: Config = serde_json::from_str(text).map_err(json_error)?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// The config as pretty JSON, every default filled in.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("configs always serialize")
+    }
+
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// The first problem found, naming the field.
+    pub fn validate(&self) -> Result<()> {
+        if self.seed > (1u64 << 53) {
+            return Err(Error::invalid(
+                "seed",
+                format!("{} (must be ≤ 2^53 so that JavaScript keeps it exact)", self.seed),
+            ));
+        }
+        self.data.validate()?;
+        if self.model.input_dim != 1 {
+            return Err(Error::invalid(
+                "model.input_dim",
+                format!("{} (the datasets have one input, x)", self.model.input_dim),
+            ));
+        }
+        if self.model.layers.is_empty() || self.model.layers.len() > MAX_LAYERS {
+            return Err(Error::invalid(
+                "model.layers",
+                format!(
+                    "{} layers (need between 1 and {MAX_LAYERS})",
+                    self.model.layers.len()
+                ),
+            ));
+        }
+        for (i, l) in self.model.layers.iter().enumerate() {
+            l.to_dense(i)?;
+        }
+        let last = self.model.layers.last().expect("checked above").units;
+        if last != 1 {
+            return Err(Error::invalid(
+                "model.layers",
+                format!("the last layer has {last} units; the targets have 1 (y)"),
+            ));
+        }
+        self.optimizer.validate()?;
+        let t = &self.training;
+        if t.steps == 0 || t.steps > MAX_STEPS {
+            return Err(Error::invalid(
+                "training.steps",
+                format!("{} (must be between 1 and {MAX_STEPS})", t.steps),
+            ));
+        }
+        if t.batch_size == Some(0) {
+            return Err(Error::invalid("training.batch_size", "0 (must be ≥ 1 or null)"));
+        }
+        if t.log_every == 0 {
+            return Err(Error::invalid("training.log_every", "0 (must be ≥ 1)"));
+        }
+        Ok(())
+    }
+
+    /// The dataset of this config.
+    ///
+    /// # Errors
+    /// As [`DataConfig::validate`].
+    pub fn dataset(&self) -> Result<Dataset> {
+        self.data.generate(self.seed)
+    }
+
+    /// The (uncompiled) model of this config, with its seeded initial weights.
+    ///
+    /// # Errors
+    /// As [`Config::validate`].
+    pub fn build_model(&self) -> Result<Sequential> {
+        let mut m = Sequential::with_seed(self.seed);
+        for (i, l) in self.model.layers.iter().enumerate() {
+            let mut d = l.to_dense(i)?;
+            if i == 0 {
+                d = d.input_dim(self.model.input_dim);
+            }
+            m.add(d)?;
+        }
+        Ok(m)
+    }
+}
+
+/// A weight array as JSON writes it: a kernel as rows, a bias as a flat list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum WeightArray {
+    /// A kernel `(inputs, units)`.
+    Matrix(Vec<Vec<f32>>),
+    /// A bias `(units,)`.
+    Vector(Vec<f32>),
+}
+
+/// Keras' `get_weights()` list as JSON (kernels as rows, biases flat).
+pub fn weights_to_json(weights: &[Tensor], shapes_are_bias: impl Fn(usize) -> bool) -> Vec<WeightArray> {
+    weights
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            if shapes_are_bias(i) {
+                WeightArray::Vector(w.as_slice().to_vec())
+            } else {
+                WeightArray::Matrix(w.to_rows())
+            }
+        })
+        .collect()
+}
+
+/// Tensors from JSON weight arrays (biases become `(1, units)`).
+///
+/// # Errors
+/// [`Error::Weights`] for empty or ragged arrays.
+pub fn weights_from_json(arrays: &[WeightArray]) -> Result<Vec<Tensor>> {
+    arrays
+        .iter()
+        .enumerate()
+        .map(|(i, a)| match a {
+            WeightArray::Matrix(rows) => {
+                Tensor::from_rows(rows).map_err(|e| Error::Weights(format!("array {i}: {e}")))
+            }
+            WeightArray::Vector(v) if v.is_empty() => {
+                Err(Error::Weights(format!("array {i} is empty")))
+            }
+            WeightArray::Vector(v) => Ok(Tensor::row(v)),
+        })
+        .collect()
+}
+
+/// The dataset as JSON rows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetRecord {
+    /// `(n_train, 1)`.
+    pub x_train: Vec<Vec<f32>>,
+    /// `(n_train, 1)`.
+    pub y_train: Vec<Vec<f32>>,
+    /// `(n_test, 1)`.
+    pub x_test: Vec<Vec<f32>>,
+    /// `(n_test, 1)`.
+    pub y_test: Vec<Vec<f32>>,
+}
+
+impl DatasetRecord {
+    /// The record of a dataset.
+    pub fn from_dataset(d: &Dataset) -> Self {
+        DatasetRecord {
+            x_train: d.x_train.to_rows(),
+            y_train: d.y_train.to_rows(),
+            x_test: d.x_test.to_rows(),
+            y_test: d.y_test.to_rows(),
+        }
+    }
+
+    /// The dataset of a record.
+    ///
+    /// # Errors
+    /// Empty or ragged arrays, non-finite values.
+    pub fn to_dataset(&self) -> Result<Dataset> {
+        let t = |rows: &Vec<Vec<f32>>, name: &str| -> Result<Tensor> {
+            let t = Tensor::from_rows(rows)
+                .map_err(|e| Error::Config(format!("dataset.{name}: {e}")))?;
+            t.check_finite(&format!("dataset.{name}"))?;
+            Ok(t)
+        };
+        Ok(Dataset {
+            x_train: t(&self.x_train, "x_train")?,
+            y_train: t(&self.y_train, "y_train")?,
+            x_test: t(&self.x_test, "x_test")?,
+            y_test: t(&self.y_test, "y_test")?,
+        })
+    }
+}
+
+/// A finished (or paused) run: enough to replay it in Keras.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunRecord {
+    /// Always [`RECORD_FORMAT`].
+    pub format: String,
+    /// The config, every default filled in.
+    pub config: Config,
+    /// The backend that actually ran (`cpu`, `webgpu`).
+    pub backend: String,
+    /// The points.
+    pub dataset: DatasetRecord,
+    /// `get_weights()` before the first step.
+    pub initial_weights: Vec<WeightArray>,
+    /// Each `train_on_batch` result (non-finite values are written as `null`).
+    #[serde(with = "nan_as_null")]
+    pub losses: Vec<f32>,
+    /// `evaluate(x_test, y_test, batch_size = len(x_test))`.
+    #[serde(with = "nan_as_null_one")]
+    pub test_cost: f32,
+    /// `get_weights()` after the last step.
+    pub final_weights: Vec<WeightArray>,
+}
+
+impl RunRecord {
+    /// Parses a run record.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for malformed JSON, unknown fields or a wrong format tag.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let r: RunRecord = serde_json::from_str(text).map_err(json_error)?;
+        if r.format != RECORD_FORMAT {
+            return Err(Error::Config(format!(
+                "format is '{}', expected '{RECORD_FORMAT}'",
+                r.format
+            )));
+        }
+        Ok(r)
+    }
+
+    /// The record as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("records always serialize")
+    }
+}
+
+mod nan_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[f32], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(v.iter().map(|x| x.is_finite().then_some(*x)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
+        let v: Vec<Option<f32>> = Vec::deserialize(d)?;
+        Ok(v.into_iter().map(|x| x.unwrap_or(f32::NAN)).collect())
+    }
+}
+
+mod nan_as_null_one {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f32, s: S) -> Result<S::Ok, S::Error> {
+        v.is_finite().then_some(*v).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
+        Ok(Option::<f32>::deserialize(d)?.unwrap_or(f32::NAN))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_object_is_the_tutorial() {
+        let c = Config::from_json("{}").unwrap();
+        assert_eq!(c, Config::default());
+        assert_eq!(c.training.steps, 301);
+        assert_eq!(c.optimizer.learning_rate(), 0.01);
+        let back = Config::from_json(&c.to_json()).unwrap();
+        assert_eq!(back, c);
+    }
+
+    #[test]
+    fn unknown_fields_and_wrong_types_are_errors() {
+        let e = Config::from_json(r#"{"sed": 1}"#).unwrap_err().to_string();
+        assert!(e.contains("unknown field `sed`"), "{e}");
+        let e = Config::from_json(r#"{"data": {"n": "many"}}"#).unwrap_err().to_string();
+        assert!(e.contains("invalid type"), "{e}");
+        let e = Config::from_json(r#"{"optimizer": {"name": "sgd", "lr": 1}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown field `lr`"), "{e}");
+        let e = Config::from_json(r#"{"optimizer": {"name": "rmsprop"}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("rmsprop"), "{e}");
+        let e = Config::from_json("{").unwrap_err().to_string();
+        assert!(e.starts_with("config: EOF"), "{e}");
+    }
+
+    #[test]
+    fn out_of_range_numbers_name_the_field() {
+        let cases = [
+            (r#"{"optimizer": {"name": "sgd", "learning_rate": -1}}"#, "learning_rate"),
+            (r#"{"model": {"layers": [{"units": 0}]}}"#, "units"),
+            (r#"{"model": {"layers": [{"units": 4, "activation": "relu"}]}}"#, "last layer"),
+            (r#"{"model": {"layers": [{"units": 1, "activation": "rleu"}]}}"#, "unknown activation"),
+            (r#"{"training": {"steps": 0}}"#, "training.steps"),
+            (r#"{"data": {"n": 1}}"#, "data.n"),
+            (r#"{"model": {"input_dim": 3}}"#, "input_dim"),
+        ];
+        for (json, needle) in cases {
+            let e = Config::from_json(json).unwrap_err().to_string();
+            assert!(e.contains(needle), "{json}: {e}");
+        }
+    }
+}

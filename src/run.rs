@@ -1,0 +1,305 @@
+//! One experiment from config to run record: the data, the model on its backend, the steps
+//! taken so far. The CLI, the page and the tests all drive training through this.
+
+use crate::backend::cpu::CpuBackend;
+use crate::backend::BackendKind;
+use crate::data::Dataset;
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::loss::Loss;
+use crate::model::{Runtime, Sequential};
+use crate::optim::Optimizer;
+use crate::record::{
+    weights_to_json, BackendChoice, Config, DatasetRecord, RunRecord, RECORD_FORMAT,
+};
+use crate::tensor::Tensor;
+
+/// A backend picked for a run, and why.
+pub struct Selection {
+    /// The backend.
+    pub kind: BackendKind,
+    /// Why it was picked, for people (e.g. "no WebGPU adapter").
+    pub reason: String,
+}
+
+/// An experiment in progress.
+pub struct Experiment {
+    config: Config,
+    dataset: Dataset,
+    model: Sequential,
+    initial_weights: Vec<Tensor>,
+    losses: Vec<f32>,
+    reason: String,
+}
+
+/// Compiles `model` for `config` on the CPU.
+fn compile_cpu(model: &mut Sequential, config: &Config) -> Result<()> {
+    model.compile_with(config.loss, config.optimizer, |shapes, w, loss, opt| {
+        Ok(Runtime::Cpu(Engine::new(CpuBackend::new(), shapes, w, loss, opt)?))
+    })
+}
+
+impl Experiment {
+    /// Builds the data and the model of `config` and compiles it on the backend `choice`
+    /// resolves to (see [`Experiment::select_backend`]).
+    ///
+    /// # Errors
+    /// Any config error; [`Error::Backend`] when WebGPU is required but unavailable.
+    pub async fn new(config: Config, choice: BackendChoice) -> Result<Self> {
+        config.validate()?;
+        let dataset = config.dataset()?;
+        let mut model = config.build_model()?;
+        let initial_weights = model.get_weights()?;
+        let selection = Self::select_backend(choice).await?;
+        compile_cpu(&mut model, &config)?;
+        model.load_train(
+            &dataset.x_train,
+            &dataset.y_train,
+            config.training.batch_size,
+        )?;
+        Ok(Experiment {
+            config,
+            dataset,
+            model,
+            initial_weights,
+            losses: Vec::new(),
+            reason: selection.reason,
+        })
+    }
+
+    /// [`Experiment::new`] on the CPU, without waiting.
+    ///
+    /// # Errors
+    /// Any config error.
+    pub fn new_cpu(config: Config) -> Result<Self> {
+        crate::model::block_on(Self::new(config, BackendChoice::Cpu))
+    }
+
+    /// Resolves a backend choice: `cpu` is the CPU, `webgpu` needs an adapter, `auto` takes
+    /// WebGPU when an adapter exists and the CPU otherwise.
+    ///
+    /// # Errors
+    /// [`Error::Backend`] when `webgpu` is asked for and none is available.
+    pub async fn select_backend(choice: BackendChoice) -> Result<Selection> {
+        match choice {
+            BackendChoice::Cpu => Ok(Selection {
+                kind: BackendKind::Cpu,
+                reason: "asked for".into(),
+            }),
+            BackendChoice::Webgpu => Err(Error::Backend(
+                "the WebGPU backend is not available in this build".into(),
+            )),
+            BackendChoice::Auto => Ok(Selection {
+                kind: BackendKind::Cpu,
+                reason: "no WebGPU backend in this build".into(),
+            }),
+        }
+    }
+
+    /// The config.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The points.
+    pub fn dataset(&self) -> &Dataset {
+        &self.dataset
+    }
+
+    /// The model.
+    pub fn model(&mut self) -> &mut Sequential {
+        &mut self.model
+    }
+
+    /// Steps taken so far.
+    pub fn step(&self) -> usize {
+        self.losses.len()
+    }
+
+    /// Every step's loss so far.
+    pub fn losses(&self) -> &[f32] {
+        &self.losses
+    }
+
+    /// `Using WebGPU backend (…)` or `Using CPU backend (reason)`.
+    pub fn backend_line(&self) -> String {
+        let kind = self.model.backend_kind().unwrap_or(BackendKind::Cpu);
+        match kind {
+            BackendKind::Cpu => format!("Using CPU backend ({})", self.reason),
+            BackendKind::Webgpu => self.model.backend_line(),
+        }
+    }
+
+    /// The backend in use.
+    pub fn backend_kind(&self) -> BackendKind {
+        self.model.backend_kind().unwrap_or(BackendKind::Cpu)
+    }
+
+    /// Runs `steps` more steps; returns their losses (read back once per chunk).
+    ///
+    /// # Errors
+    /// Backend errors.
+    pub async fn train(&mut self, steps: usize) -> Result<Vec<f32>> {
+        let nb = self.batches();
+        let first = self.losses.len() % nb;
+        let losses = self.model.train_steps(steps, first).await?;
+        self.losses.extend_from_slice(&losses);
+        Ok(losses)
+    }
+
+    /// [`Experiment::train`] without waiting (CPU, or natively).
+    ///
+    /// # Errors
+    /// As [`Experiment::train`].
+    pub fn train_blocking(&mut self, steps: usize) -> Result<Vec<f32>> {
+        crate::model::block_on(self.train(steps))
+    }
+
+    fn batches(&self) -> usize {
+        let n = self.dataset.x_train.rows();
+        match self.config.training.batch_size {
+            None => 1,
+            Some(b) => n.div_ceil(b.max(1)),
+        }
+    }
+
+    /// `evaluate(x_test, y_test, batch_size = len(x_test))`.
+    ///
+    /// # Errors
+    /// Backend errors.
+    pub async fn test_cost(&mut self) -> Result<f32> {
+        let n = self.dataset.x_test.rows();
+        let (x, y) = (self.dataset.x_test.clone(), self.dataset.y_test.clone());
+        self.model.evaluate_async(&x, &y, Some(n)).await
+    }
+
+    /// Predictions for `x` values.
+    ///
+    /// # Errors
+    /// Backend errors, non-finite `x`.
+    pub async fn predict(&mut self, xs: &[f32]) -> Result<Vec<f32>> {
+        let x = Tensor::column(xs);
+        Ok(self
+            .model
+            .predict_async(&x, Some(xs.len().max(1)))
+            .await?
+            .into_vec())
+    }
+
+    /// The weights now.
+    ///
+    /// # Errors
+    /// Backend errors.
+    pub async fn weights(&mut self) -> Result<Vec<Tensor>> {
+        self.model.get_weights_async().await
+    }
+
+    /// Changes the learning rate, keeping the optimizer's state.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for a bad rate; nothing changes then.
+    pub fn set_learning_rate(&mut self, lr: f32) -> Result<()> {
+        self.model.set_learning_rate(lr)?;
+        self.config.optimizer = self.config.optimizer.with_learning_rate(lr);
+        Ok(())
+    }
+
+    fn is_bias(&self, index: usize) -> bool {
+        let mut i = 0;
+        for l in self.model.layers() {
+            if index == i {
+                return false;
+            }
+            i += 1;
+            if l.use_bias {
+                if index == i {
+                    return true;
+                }
+                i += 1;
+            }
+        }
+        false
+    }
+
+    /// The run record of the steps taken so far.
+    ///
+    /// # Errors
+    /// Backend errors.
+    pub async fn record(&mut self) -> Result<RunRecord> {
+        let test_cost = self.test_cost().await?;
+        let final_weights = self.weights().await?;
+        let mut config = self.config.clone();
+        config.training.steps = self.losses.len().max(1);
+        Ok(RunRecord {
+            format: RECORD_FORMAT.into(),
+            config,
+            backend: self.backend_kind().name().into(),
+            dataset: DatasetRecord::from_dataset(&self.dataset),
+            initial_weights: weights_to_json(&self.initial_weights, |i| self.is_bias(i)),
+            losses: self.losses.clone(),
+            test_cost,
+            final_weights: weights_to_json(&final_weights, |i| self.is_bias(i)),
+        })
+    }
+
+    /// A learning rate below which this model's loss should stop diverging: for one linear
+    /// Dense layer under mse, 90 % of `2 / λ_max` of the loss's Hessian; otherwise a tenth
+    /// of the current rate.
+    pub fn stable_learning_rate(&self) -> f32 {
+        let lr = self.config.optimizer.learning_rate();
+        let layers = self.model.layers();
+        let single_linear = layers.len() == 1
+            && layers[0].activation == crate::Activation::Linear
+            && self.config.loss == Loss::Mse
+            && matches!(self.config.optimizer, Optimizer::Sgd { momentum, .. } if momentum == 0.0);
+        if !single_linear {
+            return lr / 10.0;
+        }
+        // H = (2/n) [Σx² Σx; Σx n] for the (kernel, bias) pair.
+        let x = self.dataset.x_train.as_slice();
+        let n = x.len() as f64;
+        let (sxx, sx) = x.iter().fold((0.0f64, 0.0f64), |(a, b), v| {
+            (a + (*v as f64) * (*v as f64), b + *v as f64)
+        });
+        let (a, b, d) = (2.0 * sxx / n, 2.0 * sx / n, 2.0);
+        let lambda = (a + d) / 2.0 + (((a - d) / 2.0).powi(2) + b * b).sqrt();
+        (0.9 * 2.0 / lambda) as f32
+    }
+}
+
+/// The index of the first non-finite loss, if any.
+pub fn first_non_finite(losses: &[f32]) -> Option<usize> {
+    losses.iter().position(|l| !l.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tutorial_run_learns_and_records() {
+        let mut e = Experiment::new_cpu(Config::default()).unwrap();
+        let losses = e.train_blocking(301).unwrap();
+        assert_eq!(losses.len(), 301);
+        assert!(losses[300] < losses[0] / 10.0);
+        let r = crate::model::block_on(e.record()).unwrap();
+        assert_eq!(r.losses.len(), 301);
+        assert_eq!(r.backend, "cpu");
+        let back = RunRecord::from_json(&r.to_json()).unwrap();
+        assert_eq!(back, r);
+    }
+
+    #[test]
+    fn stable_learning_rate_is_stable_and_a_larger_one_diverges() {
+        let mut e = Experiment::new_cpu(Config::default()).unwrap();
+        let lr = e.stable_learning_rate();
+        assert!(lr > 0.5 && lr < 2.0, "{lr}");
+        e.set_learning_rate(lr).unwrap();
+        let l = e.train_blocking(200).unwrap();
+        assert!(l[199] < l[0]);
+        let mut d = Experiment::new_cpu(Config::default()).unwrap();
+        d.set_learning_rate(lr * 2.5).unwrap();
+        let l = d.train_blocking(400).unwrap();
+        assert!(first_non_finite(&l).is_some() || l[399] > l[0] * 1e6);
+    }
+}
