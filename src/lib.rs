@@ -34,6 +34,8 @@
 
 pub mod activation;
 pub mod backend;
+pub mod bench;
+pub mod codegen;
 pub mod data;
 pub mod engine;
 pub mod error;
@@ -46,6 +48,8 @@ pub mod record;
 pub mod rng;
 pub mod run;
 pub mod tensor;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm_api;
 
 pub use activation::Activation;
 pub use backend::BackendKind;

@@ -90,7 +90,7 @@ fn view(s: &[f32], rows: usize, cols: usize, trans: bool) -> ArrayView2<'_, f32>
     }
 }
 
-/// `out = a · b` for small sizes, with strides for the transposed forms.
+/// `out = a · b` for small sizes, where the packed GEMM's set-up would dominate.
 fn small_gemm(a: ArrayView2<f32>, b: ArrayView2<f32>, out: &mut [f32]) {
     let (m, k) = a.dim();
     let n = b.ncols();

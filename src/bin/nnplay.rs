@@ -1,1 +1,343 @@
-fn main(){}
+//! `nnplay`: the command line over the same core as the page.
+//!
+//! ```text
+//! nnplay tutorial [--steps N] [--seed S] [--backend auto|cpu|webgpu] [--record FILE]
+//!                 [--stages] [--plot FILE.svg] [--lang zh|en]
+//! nnplay run --config FILE.json [--record FILE] [--backend auto|cpu|webgpu]
+//! nnplay summary --config FILE.json
+//! ```
+//! A bad argument or config exits with status 2 and one line naming the problem.
+
+#[cfg(not(target_arch = "wasm32"))]
+mod cli {
+    use nnplay::record::BackendChoice;
+    use nnplay::run::Experiment;
+    use nnplay::{Config, Error, Result, Tensor};
+    use std::collections::HashMap;
+
+    const USAGE: &str = "usage:
+  nnplay tutorial [--steps N] [--seed S] [--backend auto|cpu|webgpu] [--record FILE]
+                  [--stages] [--plot FILE.svg] [--lang zh|en]
+  nnplay run --config FILE.json [--record FILE] [--backend auto|cpu|webgpu]
+  nnplay summary --config FILE.json
+The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (auto).";
+
+    /// Parsed `--name value` options and `--flag`s.
+    struct Args {
+        values: HashMap<String, String>,
+        flags: Vec<String>,
+    }
+
+    fn parse(args: &[String], with_value: &[&str], flags: &[&str]) -> Result<Args> {
+        let mut out = Args {
+            values: HashMap::new(),
+            flags: Vec::new(),
+        };
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            let (name, inline) = match a.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (a.as_str(), None),
+            };
+            let key = name.trim_start_matches("--");
+            if !name.starts_with("--") {
+                return Err(Error::invalid("argument", format!("'{a}' (expected an option)")));
+            }
+            if with_value.contains(&key) {
+                let v = match inline {
+                    Some(v) => v,
+                    None => it
+                        .next()
+                        .cloned()
+                        .ok_or_else(|| Error::invalid(name, "needs a value"))?,
+                };
+                out.values.insert(key.to_string(), v);
+            } else if flags.contains(&key) && inline.is_none() {
+                out.flags.push(key.to_string());
+            } else {
+                let mut valid: Vec<String> = with_value.iter().map(|o| format!("--{o}")).collect();
+                valid.extend(flags.iter().map(|f| format!("--{f}")));
+                return Err(Error::unknown(
+                    "option",
+                    name,
+                    &valid.iter().map(String::as_str).collect::<Vec<_>>(),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    fn number<T: std::str::FromStr>(args: &Args, name: &str) -> Result<Option<T>> {
+        args.values
+            .get(name)
+            .map(|v| {
+                v.parse::<T>()
+                    .map_err(|_| Error::invalid(format!("--{name}"), format!("'{v}' is not a valid number")))
+            })
+            .transpose()
+    }
+
+    fn backend(args: &Args, config: &Config) -> Result<BackendChoice> {
+        if let Some(b) = args.values.get("backend") {
+            return BackendChoice::from_name(b);
+        }
+        match std::env::var("NNPLAY_BACKEND") {
+            Ok(b) if !b.is_empty() => BackendChoice::from_name(&b)
+                .map_err(|e| Error::Config(format!("NNPLAY_BACKEND: {e}"))),
+            _ => Ok(config.backend),
+        }
+    }
+
+    fn read_config(args: &Args) -> Result<Config> {
+        let path = args
+            .values
+            .get("config")
+            .ok_or_else(|| Error::invalid("--config", "is required (a JSON file)"))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Io(format!("cannot read {path}: {e}")))?;
+        Config::from_json(&text).map_err(|e| Error::Config(format!("{path}: {e}")))
+    }
+
+    fn write(path: &str, text: &str) -> Result<()> {
+        std::fs::write(path, text).map_err(|e| Error::Io(format!("cannot write {path}: {e}")))
+    }
+
+    /// NumPy's way of printing a small array: `[[0.4922711]]`, `[1.9995022]`.
+    fn np(t: &Tensor, as_vector: bool) -> String {
+        let row = |r: &[f32]| {
+            r.iter()
+                .map(|v| format!("{v}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        if as_vector {
+            return format!("[{}]", row(t.as_slice()));
+        }
+        let rows: Vec<String> = t
+            .to_rows()
+            .iter()
+            .map(|r| format!("[{}]", row(r)))
+            .collect();
+        format!("[{}]", rows.join("\n "))
+    }
+
+    fn print_weights(w: &[Tensor]) {
+        if let Some(k) = w.first() {
+            println!("weights: {}", np(k, false));
+        }
+        if let Some(b) = w.get(1) {
+            println!("biases: {}", np(b, true));
+        }
+    }
+
+    fn tutorial(args: &Args) -> Result<()> {
+        let mut config = Config::default();
+        let stages = args.flags.iter().any(|f| f == "stages");
+        if stages {
+            config.training.steps = 1000;
+        }
+        if let Some(s) = number::<usize>(args, "steps")? {
+            config.training.steps = s;
+        }
+        if let Some(s) = number::<u64>(args, "seed")? {
+            config.seed = s;
+        }
+        let zh = match args.values.get("lang").map(String::as_str) {
+            None | Some("zh") => true,
+            Some("en") => false,
+            Some(other) => return Err(Error::unknown("language", other, &["zh", "en"])),
+        };
+        if args.values.contains_key("plot") && !stages {
+            return Err(Error::invalid("--plot", "draws the stages: add --stages"));
+        }
+        config.validate()?;
+        let choice = backend(args, &config)?;
+        config.backend = choice;
+        let mut e = pollster::block_on(Experiment::new(config.clone(), choice))?;
+        println!("{}", e.backend_line());
+        println!("{}", if zh { "训练" } else { "Training" });
+        let every = config.training.log_every;
+        let mut panels = Vec::new();
+        for step in 0..config.training.steps {
+            let cost = e.train_blocking(1)?[0];
+            if step % every == 0 {
+                println!("train cost: {cost}");
+                if stages {
+                    let test = pollster::block_on(e.test_cost())?;
+                    println!("test cost: {}", test as f64);
+                    let w = pollster::block_on(e.weights())?;
+                    print_weights(&w);
+                    let xs = e.dataset().x_test.as_slice().to_vec();
+                    let ys = pollster::block_on(e.predict(&xs))?;
+                    panels.push(plot::Panel {
+                        cost: test,
+                        k: panels.len() + 1,
+                        fit: xs.into_iter().zip(ys).collect(),
+                    });
+                }
+            }
+        }
+        println!("{}", if zh { "测试" } else { "Testing" });
+        let test = pollster::block_on(e.test_cost())?;
+        println!("test cost: {}", test as f64);
+        print_weights(&pollster::block_on(e.weights())?);
+        if let Some(path) = args.values.get("plot") {
+            let d = e.dataset();
+            let points: Vec<(f32, f32)> = d
+                .x_test
+                .as_slice()
+                .iter()
+                .copied()
+                .zip(d.y_test.as_slice().iter().copied())
+                .collect();
+            plot::grid(path, &points, &panels)?;
+            eprintln!("wrote {path}");
+        }
+        if let Some(path) = args.values.get("record") {
+            write(path, &pollster::block_on(e.record())?.to_json())?;
+            eprintln!("wrote {path}");
+        }
+        Ok(())
+    }
+
+    fn run(args: &Args) -> Result<()> {
+        let mut config = read_config(args)?;
+        let choice = backend(args, &config)?;
+        config.backend = choice;
+        let mut e = pollster::block_on(Experiment::new(config.clone(), choice))?;
+        println!("{}", e.backend_line());
+        let every = config.training.log_every;
+        let losses = e.train_blocking(config.training.steps)?;
+        for (step, cost) in losses.iter().enumerate() {
+            if step % every == 0 {
+                println!("step {step:>7}  train cost: {cost}");
+            }
+        }
+        if let Some(step) = nnplay::run::first_non_finite(&losses) {
+            println!(
+                "the loss became {} at step {step}: the learning rate is too large (try {})",
+                losses[step],
+                e.stable_learning_rate()
+            );
+        }
+        println!("test cost: {}", pollster::block_on(e.test_cost())? as f64);
+        if let Some(path) = args.values.get("record") {
+            write(path, &pollster::block_on(e.record())?.to_json())?;
+            eprintln!("wrote {path}");
+        }
+        Ok(())
+    }
+
+    fn summary(args: &Args) -> Result<()> {
+        let config = read_config(args)?;
+        print!("{}", config.build_model()?.summary());
+        Ok(())
+    }
+
+    /// Runs the CLI; returns the exit status.
+    pub fn main() -> i32 {
+        let argv: Vec<String> = std::env::args().skip(1).collect();
+        let Some(cmd) = argv.first() else {
+            eprintln!("{USAGE}");
+            return 2;
+        };
+        let rest = &argv[1..];
+        let result = match cmd.as_str() {
+            "tutorial" => parse(
+                rest,
+                &["steps", "seed", "backend", "record", "plot", "lang"],
+                &["stages"],
+            )
+            .and_then(|a| tutorial(&a)),
+            "run" => parse(rest, &["config", "record", "backend"], &[]).and_then(|a| run(&a)),
+            "summary" => parse(rest, &["config"], &[]).and_then(|a| summary(&a)),
+            "help" | "--help" | "-h" => {
+                println!("{USAGE}");
+                return 0;
+            }
+            other => Err(Error::unknown(
+                "command",
+                other,
+                &["tutorial", "run", "summary", "help"],
+            )),
+        };
+        match result {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("nnplay: {e}");
+                2
+            }
+        }
+    }
+
+    mod plot {
+        use nnplay::{Error, Result};
+        use plotters::prelude::*;
+
+        /// One panel of the 5 × 2 grid: the fitted line at a stage.
+        pub struct Panel {
+            pub cost: f32,
+            pub k: usize,
+            pub fit: Vec<(f32, f32)>,
+        }
+
+        fn err(e: impl std::fmt::Display) -> Error {
+            Error::Io(format!("plot: {e}"))
+        }
+
+        /// The tutorial's figure: test points and the fitted line every 100 steps.
+        pub fn grid(path: &str, points: &[(f32, f32)], panels: &[Panel]) -> Result<()> {
+            let root = SVGBackend::new(path, (1000, 1500)).into_drawing_area();
+            root.fill(&WHITE).map_err(err)?;
+            let cells = root.split_evenly((5, 2));
+            let (x0, x1) = points
+                .iter()
+                .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+            let (mut y0, mut y1) = points
+                .iter()
+                .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+            for p in panels {
+                for (_, y) in &p.fit {
+                    if y.is_finite() {
+                        y0 = y0.min(*y);
+                        y1 = y1.max(*y);
+                    }
+                }
+            }
+            let pad = ((y1 - y0) * 0.05).max(1e-3);
+            for (cell, panel) in cells.iter().zip(panels) {
+                let mut chart = ChartBuilder::on(cell)
+                    .margin(12)
+                    .caption(
+                        format!("cost={:.4} k={}", panel.cost, panel.k),
+                        ("sans-serif", 16),
+                    )
+                    .x_label_area_size(24)
+                    .y_label_area_size(36)
+                    .build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))
+                    .map_err(err)?;
+                chart.configure_mesh().draw().map_err(err)?;
+                // Okabe–Ito blue points and vermillion line: safe for colour-blind readers.
+                let blue = RGBColor(0, 114, 178);
+                let red = RGBColor(213, 94, 0);
+                chart
+                    .draw_series(points.iter().map(|p| Circle::new(*p, 3, blue.filled())))
+                    .map_err(err)?;
+                let mut line = panel.fit.clone();
+                line.sort_by(|a, b| a.0.total_cmp(&b.0));
+                chart
+                    .draw_series(LineSeries::new(line, red.stroke_width(2)))
+                    .map_err(err)?;
+            }
+            root.present().map_err(err)
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    std::process::exit(cli::main());
+}
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}

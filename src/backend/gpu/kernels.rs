@@ -1,0 +1,159 @@
+//! The compute kernels: their WGSL, their pipelines (built once, on first use), the bindings
+//! each takes and how many workgroups a dispatch needs.
+
+use std::collections::HashMap;
+
+/// One compute pipeline: a WGSL entry point, with its pipeline constants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Kernel {
+    /// `shaders/matmul.wgsl`, specialised for the transpose flags.
+    Matmul { trans_a: bool, trans_b: bool },
+    /// `z += bias`, `out = act(z)`.
+    BiasActivation,
+    /// `out = grad ⊙ act'(z)`.
+    ActivationBackward,
+    /// Column sums, one invocation per column.
+    ColumnSums,
+    /// Mean loss into the log, and its gradient.
+    Loss,
+    /// An optimizer update.
+    ApplyGradient,
+    /// `counter[0] += 1`.
+    Increment,
+}
+
+/// The WGSL files, one per family of kernels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Module {
+    Matmul,
+    Elementwise,
+    Reduce,
+    Optimizer,
+}
+
+/// Invocations per workgroup of the 1-D kernels (`@workgroup_size(256)` in the WGSL).
+pub(crate) const WORKGROUP: u32 = 256;
+/// Rows and columns of `out` per matmul workgroup (`TILE` in `matmul.wgsl`).
+pub(crate) const MATMUL_TILE: u32 = 64;
+/// WebGPU's guaranteed limit on workgroups per grid dimension.
+const MAX_GROUPS_PER_DIM: u32 = 65_535;
+
+impl Kernel {
+    fn module(self) -> Module {
+        match self {
+            Kernel::Matmul { .. } => Module::Matmul,
+            Kernel::BiasActivation | Kernel::ActivationBackward => Module::Elementwise,
+            Kernel::ColumnSums | Kernel::Loss => Module::Reduce,
+            Kernel::ApplyGradient | Kernel::Increment => Module::Optimizer,
+        }
+    }
+
+    fn entry_point(self) -> &'static str {
+        match self {
+            Kernel::Matmul { .. } => "matmul",
+            Kernel::BiasActivation => "bias_activation",
+            Kernel::ActivationBackward => "activation_backward",
+            Kernel::ColumnSums => "column_sums",
+            Kernel::Loss => "loss",
+            Kernel::ApplyGradient => "apply_gradient",
+            Kernel::Increment => "increment",
+        }
+    }
+
+    /// The storage bindings the entry point uses, in binding order (binding 0 is always the
+    /// uniform of parameters, except for `Increment`, which has none).
+    pub fn storage_bindings(self) -> &'static [u32] {
+        match self {
+            Kernel::Matmul { .. } => &[1, 2, 3],
+            Kernel::BiasActivation => &[1, 2, 3],
+            Kernel::ActivationBackward => &[3, 4, 5, 6],
+            Kernel::ColumnSums => &[1, 2],
+            Kernel::Loss => &[3, 4, 5, 6, 7],
+            Kernel::ApplyGradient => &[1, 2, 3, 4, 5],
+            Kernel::Increment => &[6],
+        }
+    }
+
+    /// Whether binding 0 holds a uniform of parameters.
+    pub fn has_params(self) -> bool {
+        self != Kernel::Increment
+    }
+}
+
+impl Module {
+    fn source(self) -> String {
+        match self {
+            Module::Matmul => include_str!("../../../shaders/matmul.wgsl").to_string(),
+            Module::Elementwise => [
+                include_str!("../../../shaders/common.wgsl"),
+                include_str!("../../../shaders/elementwise.wgsl"),
+            ]
+            .concat(),
+            Module::Reduce => include_str!("../../../shaders/reduce.wgsl").to_string(),
+            Module::Optimizer => include_str!("../../../shaders/optimizer.wgsl").to_string(),
+        }
+    }
+}
+
+/// Workgroups for `len` invocations of a 1-D kernel, folded onto a 2-D grid when one
+/// dimension would exceed WebGPU's limit (the WGSL recovers the flat index).
+pub(crate) fn grid_1d(len: usize) -> (u32, u32, u32) {
+    let groups = len.div_ceil(WORKGROUP as usize).max(1) as u32;
+    if groups <= MAX_GROUPS_PER_DIM {
+        (groups, 1, 1)
+    } else {
+        (MAX_GROUPS_PER_DIM, groups.div_ceil(MAX_GROUPS_PER_DIM), 1)
+    }
+}
+
+/// Workgroups for an `(m, n)` matmul output.
+pub(crate) fn grid_matmul(m: usize, n: usize) -> (u32, u32, u32) {
+    let t = MATMUL_TILE as usize;
+    (n.div_ceil(t).max(1) as u32, m.div_ceil(t).max(1) as u32, 1)
+}
+
+/// Shader modules and pipelines, each created the first time a kernel is used.
+#[derive(Default)]
+pub(crate) struct Kernels {
+    modules: HashMap<Module, wgpu::ShaderModule>,
+    pipelines: HashMap<Kernel, wgpu::ComputePipeline>,
+}
+
+impl Kernels {
+    /// The pipeline of `kernel`, built on first use. Its bind group layout is derived from the
+    /// WGSL (`layout: None`), so it lists exactly the bindings the entry point uses.
+    pub fn pipeline(&mut self, device: &wgpu::Device, kernel: Kernel) -> &wgpu::ComputePipeline {
+        let module_id = kernel.module();
+        let module = self.modules.entry(module_id).or_insert_with(|| {
+            device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(kernel.entry_point()),
+                source: wgpu::ShaderSource::Wgsl(module_id.source().into()),
+            })
+        });
+        self.pipelines.entry(kernel).or_insert_with(|| {
+            let constants: Vec<(&str, f64)> = match kernel {
+                Kernel::Matmul { trans_a, trans_b } => vec![
+                    ("TRANS_A", f64::from(u8::from(trans_a))),
+                    ("TRANS_B", f64::from(u8::from(trans_b))),
+                ],
+                _ => Vec::new(),
+            };
+            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(kernel.entry_point()),
+                layout: None,
+                module,
+                entry_point: Some(kernel.entry_point()),
+                compilation_options: wgpu::PipelineCompilationOptions {
+                    constants: &constants,
+                    ..Default::default()
+                },
+                cache: None,
+            })
+        })
+    }
+
+    /// The pipeline of a kernel already used (see [`Kernels::pipeline`]).
+    pub fn get(&self, kernel: Kernel) -> Option<&wgpu::ComputePipeline> {
+        self.pipelines.get(&kernel)
+    }
+}

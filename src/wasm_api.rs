@@ -1,0 +1,396 @@
+//! The JavaScript API: the only `#[wasm_bindgen]` file. Keras' names in JS spelling
+//! (`Sequential`, `Dense`, `trainOnBatch`, `getWeights`, …) and an `Experiment` that the page
+//! and embeds drive. Every fallible call returns a `Result` that becomes a thrown JS `Error`
+//! with nnplay's message; nothing panics across this boundary.
+
+// A call holds its object across awaits on purpose: a second call meanwhile gets a "busy"
+// error instead of interleaving with the first.
+#![allow(clippy::await_holding_refcell_ref)]
+
+use crate::backend::BackendKind;
+use crate::error::Error;
+use crate::layers::Dense as CoreDense;
+use crate::optim::Optimizer;
+use crate::record::{BackendChoice, Config};
+use crate::run::Experiment as CoreExperiment;
+use crate::tensor::Tensor;
+use crate::{Activation, Initializer, Sequential as CoreSequential};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+
+fn js(e: Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+fn busy() -> JsError {
+    JsError::new("busy: the previous call on this object has not finished (await it first)")
+}
+
+fn column(values: &[f32], what: &str) -> Result<Tensor, JsError> {
+    let t = Tensor::column(values);
+    t.check_not_empty(what).map_err(js)?;
+    Ok(t)
+}
+
+/// Installs the panic hook that reports a Rust panic in the console (should one happen).
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// Keras' `Dense` layer: `new Dense(units, {inputDim, activation, useBias, kernelInitializer,
+/// biasInitializer})`.
+#[wasm_bindgen]
+pub struct Dense {
+    inner: CoreDense,
+}
+
+#[wasm_bindgen]
+impl Dense {
+    /// A Dense layer with `units` outputs; `options` may set `inputDim`, `activation`,
+    /// `useBias`, `kernelInitializer`, `biasInitializer` (Keras' snake_case names work too).
+    #[wasm_bindgen(constructor)]
+    pub fn new(units: u32, options: JsValue) -> Result<Dense, JsError> {
+        let mut d = CoreDense::new(units as usize);
+        let get = |camel: &str, snake: &str| -> Option<JsValue> {
+            if !options.is_object() {
+                return None;
+            }
+            [camel, snake]
+                .iter()
+                .map(|k| js_sys::Reflect::get(&options, &JsValue::from_str(k)).ok())
+                .find_map(|v| v.filter(|v| !v.is_undefined() && !v.is_null()))
+        };
+        if let Some(v) = get("inputDim", "input_dim") {
+            let n = v
+                .as_f64()
+                .filter(|n| *n >= 1.0 && n.fract() == 0.0)
+                .ok_or_else(|| JsError::new("invalid inputDim: must be a positive integer"))?;
+            d = d.input_dim(n as usize);
+        }
+        if let Some(v) = get("activation", "activation") {
+            let name = v.as_string().unwrap_or_default();
+            d = d.activation(Activation::from_name(&name).map_err(js)?);
+        }
+        if let Some(v) = get("useBias", "use_bias") {
+            d = d.use_bias(v.as_bool().unwrap_or(true));
+        }
+        if let Some(v) = get("kernelInitializer", "kernel_initializer") {
+            let name = v.as_string().unwrap_or_default();
+            d = d.kernel_initializer(Initializer::from_name(&name).map_err(js)?);
+        }
+        if let Some(v) = get("biasInitializer", "bias_initializer") {
+            let name = v.as_string().unwrap_or_default();
+            d = d.bias_initializer(Initializer::from_name(&name).map_err(js)?);
+        }
+        d.validate().map_err(js)?;
+        Ok(Dense { inner: d })
+    }
+}
+
+/// Keras' `Sequential` model. Training calls return promises, as in TF.js.
+#[wasm_bindgen]
+pub struct Sequential {
+    inner: Rc<RefCell<CoreSequential>>,
+}
+
+#[wasm_bindgen]
+impl Sequential {
+    /// An empty model; `seed` fixes the initial weights (default 42).
+    #[wasm_bindgen(constructor)]
+    pub fn new(seed: Option<f64>) -> Sequential {
+        let m = CoreSequential::with_seed(seed.map(|s| s.max(0.0) as u64).unwrap_or(42));
+        Sequential {
+            inner: Rc::new(RefCell::new(m)),
+        }
+    }
+
+    fn model(&self) -> Result<std::cell::RefMut<'_, CoreSequential>, JsError> {
+        self.inner.try_borrow_mut().map_err(|_| busy())
+    }
+
+    /// Appends a layer.
+    pub fn add(&self, layer: &Dense) -> Result<(), JsError> {
+        self.model()?.add(layer.inner.clone()).map_err(js)
+    }
+
+    /// `compile(loss, optimizer, learningRate?)` on the CPU, e.g. `compile("mse", "sgd")`.
+    pub fn compile(
+        &self,
+        loss: &str,
+        optimizer: &str,
+        learning_rate: Option<f32>,
+    ) -> Result<(), JsError> {
+        let mut opt = Optimizer::from_name(optimizer).map_err(js)?;
+        if let Some(lr) = learning_rate {
+            opt = opt.with_learning_rate(lr);
+        }
+        self.model()?.compile(loss, opt).map_err(js)
+    }
+
+    /// One update on `(x, y)` (one value per sample); resolves to the loss before the update.
+    #[wasm_bindgen(js_name = trainOnBatch)]
+    pub async fn train_on_batch(&self, x: Vec<f32>, y: Vec<f32>) -> Result<f32, JsError> {
+        let (x, y) = (column(&x, "x")?, column(&y, "y")?);
+        let inner = self.inner.clone();
+        let mut m = inner.try_borrow_mut().map_err(|_| busy())?;
+        m.train_on_batch_async(&x, &y).await.map_err(js)
+    }
+
+    /// The mean loss on `(x, y)` in batches of `batchSize` (default 32).
+    pub async fn evaluate(
+        &self,
+        x: Vec<f32>,
+        y: Vec<f32>,
+        batch_size: Option<u32>,
+    ) -> Result<f32, JsError> {
+        let (x, y) = (column(&x, "x")?, column(&y, "y")?);
+        let inner = self.inner.clone();
+        let mut m = inner.try_borrow_mut().map_err(|_| busy())?;
+        m.evaluate_async(&x, &y, batch_size.map(|b| b as usize))
+            .await
+            .map_err(js)
+    }
+
+    /// Predictions for `x` (one value per sample, one output per sample).
+    pub async fn predict(&self, x: Vec<f32>) -> Result<Vec<f32>, JsError> {
+        let x = column(&x, "x")?;
+        let inner = self.inner.clone();
+        let mut m = inner.try_borrow_mut().map_err(|_| busy())?;
+        Ok(m.predict_async(&x, None).await.map_err(js)?.into_vec())
+    }
+
+    /// `getWeights()`: an array of `{shape, values}` in Keras' order.
+    #[wasm_bindgen(js_name = getWeights)]
+    pub async fn get_weights(&self) -> Result<JsValue, JsError> {
+        let inner = self.inner.clone();
+        let mut m = inner.try_borrow_mut().map_err(|_| busy())?;
+        weights_js(&m.get_weights_async().await.map_err(js)?)
+    }
+
+    /// `summary()` as Keras prints it.
+    pub fn summary(&self) -> Result<String, JsError> {
+        Ok(self.model()?.summary())
+    }
+}
+
+fn weights_js(w: &[Tensor]) -> Result<JsValue, JsError> {
+    let list: Vec<serde_json::Value> = w
+        .iter()
+        .map(|t| serde_json::json!({ "shape": [t.rows(), t.cols()], "values": t.as_slice() }))
+        .collect();
+    serde_wasm_bindgen::to_value(&list).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// A whole experiment from a config (the JSON schema of the run record): the page and the
+/// embeddable element drive training through this.
+#[wasm_bindgen]
+pub struct Experiment {
+    inner: Rc<RefCell<CoreExperiment>>,
+    backend_line: String,
+    backend: BackendKind,
+}
+
+#[wasm_bindgen]
+impl Experiment {
+    /// Builds the data and model of `configJson` on `backend` (`auto`, `webgpu`, `cpu`; the
+    /// config's own `backend` when omitted).
+    pub async fn create(config_json: String, backend: Option<String>) -> Result<Experiment, JsError> {
+        let config = Config::from_json(&config_json).map_err(js)?;
+        let choice = match backend {
+            Some(b) if !b.is_empty() => BackendChoice::from_name(&b).map_err(js)?,
+            _ => config.backend,
+        };
+        let e = CoreExperiment::new(config, choice).await.map_err(js)?;
+        Ok(Experiment {
+            backend_line: e.backend_line(),
+            backend: e.backend_kind(),
+            inner: Rc::new(RefCell::new(e)),
+        })
+    }
+
+    fn exp(&self) -> Result<std::cell::RefMut<'_, CoreExperiment>, JsError> {
+        self.inner.try_borrow_mut().map_err(|_| busy())
+    }
+
+    /// "Using WebGPU backend (…)" or "Using CPU backend (…)".
+    #[wasm_bindgen(getter, js_name = backendLine)]
+    pub fn backend_line(&self) -> String {
+        self.inner
+            .try_borrow()
+            .map(|e| e.backend_line())
+            .unwrap_or_else(|_| self.backend_line.clone())
+    }
+
+    /// `cpu` or `webgpu`.
+    #[wasm_bindgen(getter)]
+    pub fn backend(&self) -> String {
+        self.inner
+            .try_borrow()
+            .map(|e| e.backend_kind())
+            .unwrap_or(self.backend)
+            .name()
+            .into()
+    }
+
+    /// Steps taken so far.
+    #[wasm_bindgen(getter)]
+    pub fn step(&self) -> Result<u32, JsError> {
+        Ok(self.inner.try_borrow().map_err(|_| busy())?.step() as u32)
+    }
+
+    /// Runs `steps` more steps; resolves to their losses.
+    pub async fn train(&self, steps: u32) -> Result<Vec<f32>, JsError> {
+        let inner = self.inner.clone();
+        let mut e = inner.try_borrow_mut().map_err(|_| busy())?;
+        e.train(steps as usize).await.map_err(js)
+    }
+
+    /// `evaluate(x_test, y_test, batch_size = len(x_test))`.
+    #[wasm_bindgen(js_name = testCost)]
+    pub async fn test_cost(&self) -> Result<f32, JsError> {
+        let inner = self.inner.clone();
+        let mut e = inner.try_borrow_mut().map_err(|_| busy())?;
+        e.test_cost().await.map_err(js)
+    }
+
+    /// Predictions at the given x values.
+    pub async fn predict(&self, xs: Vec<f32>) -> Result<Vec<f32>, JsError> {
+        let inner = self.inner.clone();
+        let mut e = inner.try_borrow_mut().map_err(|_| busy())?;
+        e.predict(&xs).await.map_err(js)
+    }
+
+    /// The weights now: an array of `{shape, values}` in Keras' order.
+    pub async fn weights(&self) -> Result<JsValue, JsError> {
+        let inner = self.inner.clone();
+        let mut e = inner.try_borrow_mut().map_err(|_| busy())?;
+        weights_js(&e.weights().await.map_err(js)?)
+    }
+
+    /// The points: `{xTrain, yTrain, xTest, yTest}` as arrays of numbers.
+    pub fn dataset(&self) -> Result<JsValue, JsError> {
+        let e = self.inner.try_borrow().map_err(|_| busy())?;
+        let d = e.dataset();
+        let v = serde_json::json!({
+            "xTrain": d.x_train.as_slice(), "yTrain": d.y_train.as_slice(),
+            "xTest": d.x_test.as_slice(), "yTest": d.y_test.as_slice(),
+        });
+        serde_wasm_bindgen::to_value(&v).map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// Every loss so far.
+    pub fn losses(&self) -> Result<Vec<f32>, JsError> {
+        Ok(self.inner.try_borrow().map_err(|_| busy())?.losses().to_vec())
+    }
+
+    /// The config, every default filled in, as JSON.
+    #[wasm_bindgen(js_name = configJson)]
+    pub fn config_json(&self) -> Result<String, JsError> {
+        Ok(self.inner.try_borrow().map_err(|_| busy())?.config().to_json())
+    }
+
+    /// Keras' `summary()` of the model.
+    pub fn summary(&self) -> Result<String, JsError> {
+        Ok(self.exp()?.model().summary())
+    }
+
+    /// Changes the learning rate and keeps training state.
+    #[wasm_bindgen(js_name = setLearningRate)]
+    pub fn set_learning_rate(&self, lr: f32) -> Result<(), JsError> {
+        self.exp()?.set_learning_rate(lr).map_err(js)
+    }
+
+    /// A learning rate at which this model should not diverge.
+    #[wasm_bindgen(js_name = stableLearningRate)]
+    pub fn stable_learning_rate(&self) -> Result<f32, JsError> {
+        Ok(self.inner.try_borrow().map_err(|_| busy())?.stable_learning_rate())
+    }
+
+    /// The run record so far, as JSON.
+    pub async fn record(&self) -> Result<String, JsError> {
+        let inner = self.inner.clone();
+        let mut e = inner.try_borrow_mut().map_err(|_| busy())?;
+        Ok(e.record().await.map_err(js)?.to_json())
+    }
+
+    /// Backend work counters: `{dispatches, submits, readbacks, uploads}`.
+    pub fn counters(&self) -> Result<JsValue, JsError> {
+        let mut e = self.exp()?;
+        let c = e.model().counters();
+        serde_wasm_bindgen::to_value(&c).map_err(|e| JsError::new(&e.to_string()))
+    }
+}
+
+/// The tutorial's config as JSON, every default filled in.
+#[wasm_bindgen(js_name = defaultConfig)]
+pub fn default_config() -> String {
+    Config::default().to_json()
+}
+
+/// Checks a config; returns it with defaults filled in, or throws the problem in words.
+#[wasm_bindgen(js_name = normalizeConfig)]
+pub fn normalize_config(config_json: &str) -> Result<String, JsError> {
+    Ok(Config::from_json(config_json).map_err(js)?.to_json())
+}
+
+/// The Keras 3 code of a config.
+#[wasm_bindgen(js_name = kerasCode)]
+pub fn keras_code(config_json: &str) -> Result<String, JsError> {
+    let c = Config::from_json(config_json).map_err(js)?;
+    Ok(crate::codegen::keras_code(&c))
+}
+
+/// Keras' `summary()` of a config's model.
+#[wasm_bindgen(js_name = summaryOf)]
+pub fn summary_of(config_json: &str) -> Result<String, JsError> {
+    let c = Config::from_json(config_json).map_err(js)?;
+    Ok(c.build_model().map_err(js)?.summary())
+}
+
+/// Parses `x,y` CSV text into a flat `[x0, y0, x1, y1, …]` array, or throws naming the line.
+#[wasm_bindgen(js_name = parseCsv)]
+pub fn parse_csv(text: &str) -> Result<Vec<f64>, JsError> {
+    Ok(crate::data::parse_csv(text)
+        .map_err(js)?
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
+/// Activation names, in the order the page lists them.
+#[wasm_bindgen(js_name = activationNames)]
+pub fn activation_names() -> Vec<String> {
+    Activation::ALL.iter().map(|(n, _)| n.to_string()).collect()
+}
+
+/// A fresh random seed.
+#[wasm_bindgen(js_name = randomSeed)]
+pub fn random_seed() -> f64 {
+    crate::rng::fresh_seed() as f64
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// Benchmark: steps per second of the tutorial's step (Dense(1), 160 points, full batch) over
+/// `steps` steps, inside wasm.
+#[wasm_bindgen(js_name = benchTutorial)]
+pub fn bench_tutorial(steps: u32) -> Result<f64, JsError> {
+    let mut e = CoreExperiment::new_cpu(Config::default()).map_err(js)?;
+    e.train_blocking(1000).map_err(js)?;
+    let t0 = now_ms();
+    e.train_blocking(steps as usize).map_err(js)?;
+    let dt = (now_ms() - t0).max(1e-3) / 1000.0;
+    Ok(steps as f64 / dt)
+}
+
+/// Benchmark: GFLOP/s of training steps of an MLP 1-256-256-1 (relu, mse, SGD) at batch
+/// `batch`, over `reps` steps, inside wasm.
+#[wasm_bindgen(js_name = benchMlp)]
+pub fn bench_mlp(batch: u32, reps: u32) -> Result<f64, JsError> {
+    let (gflop, secs) = crate::bench::mlp_cpu(batch as usize, reps as usize, now_ms).map_err(js)?;
+    Ok(gflop / secs)
+}
