@@ -1,0 +1,23 @@
+//! Helpers shared by the native and wasm integration tests.
+
+use nnplay::record::{weights_to_json, DatasetRecord};
+use nnplay::Config;
+
+/// The tutorial config's dataset and initial weights as JSON: the same on every target.
+pub fn seeded_snapshot(seed: u64) -> serde_json::Value {
+    let config = Config {
+        seed,
+        ..Config::default()
+    };
+    let data = config.dataset().expect("tutorial data");
+    let mut model = config.build_model().expect("tutorial model");
+    let w = model.get_weights().expect("weights");
+    serde_json::json!({
+        "seed": seed,
+        "dataset": DatasetRecord::from_dataset(&data),
+        "initial_weights": weights_to_json(&w, |i| i % 2 == 1),
+    })
+}
+
+/// The snapshot committed from a native run.
+pub const COMMITTED_SNAPSHOT: &str = include_str!("../fixtures/seed42_snapshot.json");

@@ -1,0 +1,74 @@
+//! wasm-bindgen tests: run in node (`cargo test --target wasm32-unknown-unknown`) and in
+//! headless Chromium (`WASM_BINDGEN_USE_BROWSER=1`), with and without WebGPU.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use nnplay::record::{BackendChoice, Config};
+use nnplay::run::Experiment;
+use nnplay::{Dense, Optimizer, Sequential, Tensor};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+#[wasm_bindgen_test]
+fn seed_42_gives_the_natively_committed_data_and_weights() {
+    let now = common::seeded_snapshot(42);
+    let committed: serde_json::Value = serde_json::from_str(common::COMMITTED_SNAPSHOT).unwrap();
+    assert_eq!(now, committed);
+}
+
+#[wasm_bindgen_test]
+async fn tutorial_trains_on_the_cpu() {
+    let mut e = Experiment::new(Config::default(), BackendChoice::Cpu)
+        .await
+        .unwrap();
+    let losses = e.train(301).await.unwrap();
+    assert_eq!(losses.len(), 301);
+    assert!(losses[0] > 1.0, "first cost {}", losses[0]);
+    assert!(losses[300] < 0.05, "last cost {}", losses[300]);
+    assert!(e.test_cost().await.unwrap() < 0.05);
+    assert!(e.backend_line().starts_with("Using CPU backend"));
+}
+
+#[wasm_bindgen_test]
+fn keras_api_in_wasm_matches_a_hand_computed_step() {
+    // One SGD step on Dense(1) from w = 1, b = 0 with x = [1, 2], y = [2, 3]:
+    // loss = ((1-2)² + (2-3)²)/2 = 1; dw = (2·(-1)·1 + 2·(-1)·2)/2 = -3; db = -2.
+    let mut m = Sequential::new();
+    m.add(Dense::new(1).input_dim(1)).unwrap();
+    m.set_weights(&[Tensor::column(&[1.0]), Tensor::row(&[0.0])])
+        .unwrap();
+    m.compile("mse", Optimizer::sgd(0.1)).unwrap();
+    let x = Tensor::column(&[1.0, 2.0]);
+    let y = Tensor::column(&[2.0, 3.0]);
+    assert_eq!(m.train_on_batch(&x, &y).unwrap(), 1.0);
+    let w = m.get_weights().unwrap();
+    assert!((w[0].get(0, 0) - 1.3).abs() < 1e-6);
+    assert!((w[1].get(0, 0) - 0.2).abs() < 1e-6);
+}
+
+#[wasm_bindgen_test]
+fn bad_input_is_an_error_not_a_panic() {
+    let mut m = Sequential::new();
+    m.add(Dense::new(1).input_dim(1)).unwrap();
+    let x = Tensor::column(&[1.0]);
+    assert!(m.train_on_batch(&x, &x).unwrap_err().to_string().contains("not compiled"));
+    m.compile("mse", Optimizer::default()).unwrap();
+    let y = Tensor::column(&[1.0, 2.0]);
+    let msg = m.train_on_batch(&x, &y).unwrap_err().to_string();
+    assert!(msg.contains("(1, 1) and (2, 1)"), "{msg}");
+    let nan = Tensor::column(&[f32::NAN]);
+    assert!(m.train_on_batch(&nan, &x).is_err());
+    assert!(Config::from_json("{\"seed\": -1}").is_err());
+}
+
+#[wasm_bindgen_test]
+async fn auto_backend_says_which_and_why() {
+    let e = Experiment::new(Config::default(), BackendChoice::Auto)
+        .await
+        .unwrap();
+    let line = e.backend_line();
+    assert!(
+        line.starts_with("Using WebGPU backend") || line.starts_with("Using CPU backend ("),
+        "{line}"
+    );
+}
