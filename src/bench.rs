@@ -38,7 +38,10 @@ pub fn mlp_cpu(batch: usize, reps: usize, now_ms: impl Fn() -> f64) -> Result<(f
     let t0 = now_ms();
     e.train_blocking(reps)?;
     let secs = ((now_ms() - t0) / 1000.0).max(1e-9);
-    Ok((step_flops(batch, &[1, 256, 256, 1]) * reps as f64 / 1e9, secs))
+    Ok((
+        step_flops(batch, &[1, 256, 256, 1]) * reps as f64 / 1e9,
+        secs,
+    ))
 }
 
 /// Forward pass only (`predict`) of the MLP at `batch`, `reps` times; `(GFLOP, seconds)`.
@@ -56,5 +59,8 @@ pub fn mlp_forward_cpu(batch: usize, reps: usize, now_ms: impl Fn() -> f64) -> R
         model.predict(&xt, Some(batch))?;
     }
     let secs = ((now_ms() - t0) / 1000.0).max(1e-9);
-    Ok((step_flops(batch, &[1, 256, 256, 1]) / 3.0 * reps as f64 / 1e9, secs))
+    Ok((
+        step_flops(batch, &[1, 256, 256, 1]) / 3.0 * reps as f64 / 1e9,
+        secs,
+    ))
 }

@@ -44,7 +44,10 @@ pub fn keras_code(config: &Config) -> String {
         py_num(d.train_fraction)
     );
     s += "model = keras.Sequential()\n";
-    s += &format!("model.add(keras.Input(shape=({},)))\n", config.model.input_dim);
+    s += &format!(
+        "model.add(keras.Input(shape=({},)))\n",
+        config.model.input_dim
+    );
     for l in &config.model.layers {
         let mut args = vec![format!("{}", l.units)];
         if l.activation != "linear" {
@@ -89,7 +92,10 @@ pub fn keras_code(config: &Config) -> String {
             py_f32(epsilon)
         ),
     };
-    s += &format!("model.compile(loss=\"{}\", optimizer={opt})\n", config.loss.name());
+    s += &format!(
+        "model.compile(loss=\"{}\", optimizer={opt})\n",
+        config.loss.name()
+    );
     s += "model.summary()\n\n";
     let t = &config.training;
     let (xb, yb, loop_head) = match t.batch_size {

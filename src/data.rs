@@ -123,7 +123,10 @@ impl DataConfig {
         finite("data.intercept", self.intercept, 1e6)?;
         finite("data.noise", self.noise, 1e3)?;
         if self.noise < 0.0 {
-            return Err(Error::invalid("data.noise", format!("{} (must be ≥ 0)", self.noise)));
+            return Err(Error::invalid(
+                "data.noise",
+                format!("{} (must be ≥ 0)", self.noise),
+            ));
         }
         finite("data.x_min", self.x_min, 1e6)?;
         finite("data.x_max", self.x_max, 1e6)?;
@@ -410,7 +413,11 @@ mod tests {
             .map(|(x, y)| (y - (0.5 * x + 2.0)).powi(2))
             .sum::<f32>()
             / 160.0;
-        assert!((resid.sqrt() - 0.05).abs() < 0.01, "noise std {}", resid.sqrt());
+        assert!(
+            (resid.sqrt() - 0.05).abs() < 0.01,
+            "noise std {}",
+            resid.sqrt()
+        );
         // shuffled: not in increasing order
         assert!(x.windows(2).any(|w| w[0] > w[1]));
         assert_eq!(d, DataConfig::default().generate(42).unwrap());
@@ -426,7 +433,11 @@ mod tests {
         assert!(c.validate().unwrap_err().to_string().contains("data.noise"));
         c.noise = 0.1;
         c.train_fraction = 1.0;
-        assert!(c.validate().unwrap_err().to_string().contains("train_fraction"));
+        assert!(c
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("train_fraction"));
         c.train_fraction = 0.8;
         c.kind = DataKind::Custom;
         assert!(matches!(c.validate(), Err(Error::EmptyData(_))));
@@ -452,7 +463,9 @@ mod tests {
     fn timeseries_generator_matches_keras() {
         // The tutorial's install check: TimeseriesGenerator(y, y, length=3) over 0..5.
         let y = Tensor::column(&[0.0, 1.0, 2.0, 3.0, 4.0]);
-        let g = TimeseriesGenerator::new(y.clone(), y, 3).unwrap().batch_size(1);
+        let g = TimeseriesGenerator::new(y.clone(), y, 3)
+            .unwrap()
+            .batch_size(1);
         assert_eq!(g.len(), 2);
         let (s, t) = g.get(0).unwrap();
         assert_eq!(s[0].as_slice(), &[0.0, 1.0, 2.0]);

@@ -321,7 +321,8 @@ impl<B: Backend> Engine<B> {
         for l in 0..self.shapes.len() {
             let (z, a) = (self.workspaces[w].z[l], self.workspaces[w].a[l]);
             let layer = &self.layers[l];
-            self.backend.matmul(input, false, layer.kernel.value, false, z)?;
+            self.backend
+                .matmul(input, false, layer.kernel.value, false, z)?;
             let bias = layer.bias.as_ref().map(|p| p.value);
             let act = self.shapes[l].activation;
             if bias.is_some() || act != Activation::Linear {
@@ -350,7 +351,8 @@ impl<B: Backend> Engine<B> {
                 self.backend.activation_backward(da, z, a, act, dz)?;
             }
             let layer = &self.layers[l];
-            self.backend.matmul(input, true, dz, false, layer.kernel.grad)?;
+            self.backend
+                .matmul(input, true, dz, false, layer.kernel.grad)?;
             if let Some(b) = &layer.bias {
                 self.backend.column_sums(dz, b.grad)?;
             }
@@ -463,7 +465,10 @@ impl<B: Backend> Engine<B> {
             let chunk = (steps - done).min(LOSS_LOG_CAPACITY);
             for i in 0..chunk {
                 let b = (first_batch + done + i) % n;
-                let (x, y) = (self.train.x[b], self.train.y[b].expect("train batches have y"));
+                let (x, y) = (
+                    self.train.x[b],
+                    self.train.y[b].expect("train batches have y"),
+                );
                 self.record_step(x, y)?;
             }
             let log = self.backend.read(&[self.log]).await?;

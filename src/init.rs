@@ -68,7 +68,13 @@ impl Initializer {
     }
 
     /// `count` values for a weight with the given fans.
-    pub fn sample(self, rng: &mut SeededRng, count: usize, fan_in: usize, fan_out: usize) -> Vec<f32> {
+    pub fn sample(
+        self,
+        rng: &mut SeededRng,
+        count: usize,
+        fan_in: usize,
+        fan_out: usize,
+    ) -> Vec<f32> {
         let (fi, fo) = (fan_in.max(1) as f64, fan_out.max(1) as f64);
         let uniform = |rng: &mut SeededRng, limit: f64| rng.uniform_in(-limit, limit) as f32;
         // Keras' truncated normals redraw beyond two stddevs and rescale by this factor.

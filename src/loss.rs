@@ -111,9 +111,15 @@ mod tests {
             for &e in &[-2.0f32, -0.4, 0.3, 1.7] {
                 let h = 1e-3;
                 let numeric = (loss.element(e + h) - loss.element(e - h)) / (2.0 * h);
-                assert!((numeric - loss.element_grad(e)).abs() < 1e-2, "{loss:?} {e}");
+                assert!(
+                    (numeric - loss.element_grad(e)).abs() < 1e-2,
+                    "{loss:?} {e}"
+                );
             }
         }
-        assert!(Loss::from_name("msle").unwrap_err().to_string().contains("mse, mae, huber"));
+        assert!(Loss::from_name("msle")
+            .unwrap_err()
+            .to_string()
+            .contains("mse, mae, huber"));
     }
 }

@@ -154,7 +154,8 @@ impl Sequential {
         };
         let mut layer = layer;
         layer.input_dim = Some(inputs);
-        self.weights.extend(layer.init_weights(inputs, &mut self.rng));
+        self.weights
+            .extend(layer.init_weights(inputs, &mut self.rng));
         self.layers.push(layer);
         // A compiled model must be compiled again to train with the new layer, as in Keras.
         self.runtime = None;
@@ -267,7 +268,10 @@ impl Sequential {
             .compiled
             .ok_or_else(|| Error::NotCompiled("set_learning_rate".into()))?;
         let opt = opt.with_learning_rate(lr);
-        let rt = self.runtime.as_mut().expect("compiled models have a runtime");
+        let rt = self
+            .runtime
+            .as_mut()
+            .expect("compiled models have a runtime");
         on_engine!(rt, e => e.set_optimizer(opt))?;
         self.compiled = Some((loss, opt));
         Ok(())
@@ -285,7 +289,11 @@ impl Sequential {
         y.check_finite("y")?;
         let outputs = self.layers.last().map(|l| l.units).unwrap_or(0);
         if y.rows() != x.rows() {
-            return Err(Error::shapes(format!("{op} (x vs y rows)"), x.shape(), y.shape()));
+            return Err(Error::shapes(
+                format!("{op} (x vs y rows)"),
+                x.shape(),
+                y.shape(),
+            ));
         }
         if y.cols() != outputs {
             return Err(Error::shapes(
@@ -397,7 +405,12 @@ impl Sequential {
     }
 
     /// [`Sequential::fit`], awaiting the device.
-    pub async fn fit_async(&mut self, x: &Tensor, y: &Tensor, options: FitOptions) -> Result<History> {
+    pub async fn fit_async(
+        &mut self,
+        x: &Tensor,
+        y: &Tensor,
+        options: FitOptions,
+    ) -> Result<History> {
         self.check_xy(x, y, "fit")?;
         let bs = check_batch_size(Some(options.batch_size))?;
         let vs = options.validation_split;
@@ -415,8 +428,12 @@ impl Sequential {
             ));
         }
         let (xt, yt) = (x.slice_rows(0, split_at), y.slice_rows(0, split_at));
-        let val = (split_at < x.rows())
-            .then(|| (x.slice_rows(split_at, x.rows()), y.slice_rows(split_at, y.rows())));
+        let val = (split_at < x.rows()).then(|| {
+            (
+                x.slice_rows(split_at, x.rows()),
+                y.slice_rows(split_at, y.rows()),
+            )
+        });
         let mut rng = SeededRng::derived(self.seed, 3);
         let mut history = History::default();
         for _ in 0..options.epochs {
@@ -443,7 +460,9 @@ impl Sequential {
                 .sum();
             history.loss.push((total / xt.rows() as f64) as f32);
             if let Some((xv, yv)) = &val {
-                history.val_loss.push(self.evaluate_async(xv, yv, Some(bs)).await?);
+                history
+                    .val_loss
+                    .push(self.evaluate_async(xv, yv, Some(bs)).await?);
             }
         }
         Ok(history)
@@ -556,7 +575,11 @@ impl Sequential {
     ///
     /// # Errors
     /// [`Error::NotCompiled`] or a backend error.
-    pub async fn move_to(&mut self, make: impl FnOnce(Vec<LayerShape>, &[Tensor], Loss, Optimizer) -> Result<Runtime>, note: Option<String>) -> Result<()> {
+    pub async fn move_to(
+        &mut self,
+        make: impl FnOnce(Vec<LayerShape>, &[Tensor], Loss, Optimizer) -> Result<Runtime>,
+        note: Option<String>,
+    ) -> Result<()> {
         let state = self.export_state().await?;
         let (loss, opt) = self.compiled.expect("exported, so compiled");
         let mut rt = make(self.shapes(), &state.weights, loss, opt)?;

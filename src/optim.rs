@@ -130,7 +130,7 @@ impl Optimizer {
     /// How many state arrays of a parameter's shape the optimizer keeps per parameter.
     pub fn slots(&self) -> usize {
         match *self {
-            Optimizer::Sgd { momentum, .. } if momentum == 0.0 => 0,
+            Optimizer::Sgd { momentum: 0.0, .. } => 0,
             Optimizer::Sgd { .. } => 1,
             Optimizer::Adam { .. } => 2,
         }

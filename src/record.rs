@@ -222,7 +222,10 @@ impl Config {
         if self.seed > (1u64 << 53) {
             return Err(Error::invalid(
                 "seed",
-                format!("{} (must be ≤ 2^53 so that JavaScript keeps it exact)", self.seed),
+                format!(
+                    "{} (must be ≤ 2^53 so that JavaScript keeps it exact)",
+                    self.seed
+                ),
             ));
         }
         self.data.validate()?;
@@ -260,7 +263,10 @@ impl Config {
             ));
         }
         if t.batch_size == Some(0) {
-            return Err(Error::invalid("training.batch_size", "0 (must be ≥ 1 or null)"));
+            return Err(Error::invalid(
+                "training.batch_size",
+                "0 (must be ≥ 1 or null)",
+            ));
         }
         if t.log_every == 0 {
             return Err(Error::invalid("training.log_every", "0 (must be ≥ 1)"));
@@ -304,7 +310,10 @@ pub enum WeightArray {
 }
 
 /// Keras' `get_weights()` list as JSON (kernels as rows, biases flat).
-pub fn weights_to_json(weights: &[Tensor], shapes_are_bias: impl Fn(usize) -> bool) -> Vec<WeightArray> {
+pub fn weights_to_json(
+    weights: &[Tensor],
+    shapes_are_bias: impl Fn(usize) -> bool,
+) -> Vec<WeightArray> {
     weights
         .iter()
         .enumerate()
@@ -472,7 +481,9 @@ mod tests {
     fn unknown_fields_and_wrong_types_are_errors() {
         let e = Config::from_json(r#"{"sed": 1}"#).unwrap_err().to_string();
         assert!(e.contains("unknown field `sed`"), "{e}");
-        let e = Config::from_json(r#"{"data": {"n": "many"}}"#).unwrap_err().to_string();
+        let e = Config::from_json(r#"{"data": {"n": "many"}}"#)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("invalid type"), "{e}");
         let e = Config::from_json(r#"{"optimizer": {"name": "sgd", "lr": 1}}"#)
             .unwrap_err()
@@ -489,10 +500,19 @@ mod tests {
     #[test]
     fn out_of_range_numbers_name_the_field() {
         let cases = [
-            (r#"{"optimizer": {"name": "sgd", "learning_rate": -1}}"#, "learning_rate"),
+            (
+                r#"{"optimizer": {"name": "sgd", "learning_rate": -1}}"#,
+                "learning_rate",
+            ),
             (r#"{"model": {"layers": [{"units": 0}]}}"#, "units"),
-            (r#"{"model": {"layers": [{"units": 4, "activation": "relu"}]}}"#, "last layer"),
-            (r#"{"model": {"layers": [{"units": 1, "activation": "rleu"}]}}"#, "unknown activation"),
+            (
+                r#"{"model": {"layers": [{"units": 4, "activation": "relu"}]}}"#,
+                "last layer",
+            ),
+            (
+                r#"{"model": {"layers": [{"units": 1, "activation": "rleu"}]}}"#,
+                "unknown activation",
+            ),
             (r#"{"training": {"steps": 0}}"#, "training.steps"),
             (r#"{"data": {"n": 1}}"#, "data.n"),
             (r#"{"model": {"input_dim": 3}}"#, "input_dim"),

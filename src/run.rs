@@ -35,7 +35,13 @@ pub struct Experiment {
 /// Compiles `model` for `config` on the CPU.
 fn compile_cpu(model: &mut Sequential, config: &Config) -> Result<()> {
     model.compile_with(config.loss, config.optimizer, |shapes, w, loss, opt| {
-        Ok(Runtime::Cpu(Engine::new(CpuBackend::new(), shapes, w, loss, opt)?))
+        Ok(Runtime::Cpu(Engine::new(
+            CpuBackend::new(),
+            shapes,
+            w,
+            loss,
+            opt,
+        )?))
     })
 }
 

@@ -196,7 +196,10 @@ pub struct Experiment {
 impl Experiment {
     /// Builds the data and model of `configJson` on `backend` (`auto`, `webgpu`, `cpu`; the
     /// config's own `backend` when omitted).
-    pub async fn create(config_json: String, backend: Option<String>) -> Result<Experiment, JsError> {
+    pub async fn create(
+        config_json: String,
+        backend: Option<String>,
+    ) -> Result<Experiment, JsError> {
         let config = Config::from_json(&config_json).map_err(js)?;
         let choice = match backend {
             Some(b) if !b.is_empty() => BackendChoice::from_name(&b).map_err(js)?,
@@ -282,13 +285,23 @@ impl Experiment {
 
     /// Every loss so far.
     pub fn losses(&self) -> Result<Vec<f32>, JsError> {
-        Ok(self.inner.try_borrow().map_err(|_| busy())?.losses().to_vec())
+        Ok(self
+            .inner
+            .try_borrow()
+            .map_err(|_| busy())?
+            .losses()
+            .to_vec())
     }
 
     /// The config, every default filled in, as JSON.
     #[wasm_bindgen(js_name = configJson)]
     pub fn config_json(&self) -> Result<String, JsError> {
-        Ok(self.inner.try_borrow().map_err(|_| busy())?.config().to_json())
+        Ok(self
+            .inner
+            .try_borrow()
+            .map_err(|_| busy())?
+            .config()
+            .to_json())
     }
 
     /// Keras' `summary()` of the model.
@@ -305,7 +318,11 @@ impl Experiment {
     /// A learning rate at which this model should not diverge.
     #[wasm_bindgen(js_name = stableLearningRate)]
     pub fn stable_learning_rate(&self) -> Result<f32, JsError> {
-        Ok(self.inner.try_borrow().map_err(|_| busy())?.stable_learning_rate())
+        Ok(self
+            .inner
+            .try_borrow()
+            .map_err(|_| busy())?
+            .stable_learning_rate())
     }
 
     /// The run record so far, as JSON.

@@ -77,7 +77,10 @@ fn close_all(what: &str, got: &[Tensor], want: &[Tensor]) {
 }
 
 fn load(name: &str) -> Fixture {
-    let path = format!("{}/tests/fixtures/keras/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/fixtures/keras/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
@@ -104,7 +107,10 @@ fn replay(name: &str) -> (Fixture, Sequential) {
     for step in 0..c.training.steps {
         let start = (step % n.div_ceil(bs)) * bs;
         let end = (start + bs).min(n);
-        let (x, y) = (data.x_train.slice_rows(start, end), data.y_train.slice_rows(start, end));
+        let (x, y) = (
+            data.x_train.slice_rows(start, end),
+            data.y_train.slice_rows(start, end),
+        );
         let loss = m.train_on_batch(&x, &y).unwrap();
         close(&format!("{name} loss at step {step}"), loss, r.losses[step]);
         if next_stage < stages.len() && stages[next_stage].step == step {
@@ -126,11 +132,19 @@ fn replay(name: &str) -> (Fixture, Sequential) {
         &weights_from_json(&r.final_weights).unwrap(),
     );
     let n_test = data.x_test.rows();
-    let cost = m.evaluate(&data.x_test, &data.y_test, Some(n_test)).unwrap();
+    let cost = m
+        .evaluate(&data.x_test, &data.y_test, Some(n_test))
+        .unwrap();
     close(&format!("{name} test cost"), cost, r.test_cost);
     let b = &f.extra.evaluate_batched;
-    let cost = m.evaluate(&data.x_test, &data.y_test, Some(b.batch_size)).unwrap();
-    close(&format!("{name} evaluate(batch_size={})", b.batch_size), cost, b.value);
+    let cost = m
+        .evaluate(&data.x_test, &data.y_test, Some(b.batch_size))
+        .unwrap();
+    close(
+        &format!("{name} evaluate(batch_size={})", b.batch_size),
+        cost,
+        b.value,
+    );
     let pred = m.predict(&data.x_test, Some(n_test)).unwrap();
     let want = Tensor::from_rows(&f.extra.predict_test).unwrap();
     close_all(&format!("{name} predict"), &[pred], &[want]);
@@ -176,7 +190,10 @@ fn activations_misc() {
 fn fit_with_validation_split() {
     let (f, _) = replay("fit_validation");
     let fit = f.extra.fit.as_ref().expect("fit_validation has a fit");
-    assert!(!fit.shuffle, "the fixture fits without shuffling, which we can replay");
+    assert!(
+        !fit.shuffle,
+        "the fixture fits without shuffling, which we can replay"
+    );
     let mut m = model(&f, &fit.initial_weights);
     let data = f.record.dataset.to_dataset().unwrap();
     let h = m
@@ -194,7 +211,11 @@ fn fit_with_validation_split() {
     assert_eq!(h.loss.len(), fit.epochs);
     for e in 0..fit.epochs {
         close(&format!("fit loss epoch {e}"), h.loss[e], fit.loss[e]);
-        close(&format!("fit val_loss epoch {e}"), h.val_loss[e], fit.val_loss[e]);
+        close(
+            &format!("fit val_loss epoch {e}"),
+            h.val_loss[e],
+            fit.val_loss[e],
+        );
     }
     close_all(
         "fit final weights",

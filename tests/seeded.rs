@@ -9,11 +9,17 @@ mod common;
 fn seed_42_matches_the_committed_snapshot() {
     let now = common::seeded_snapshot(42);
     if std::env::var("NNPLAY_WRITE_SNAPSHOT").is_ok() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/seed42_snapshot.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/seed42_snapshot.json"
+        );
         std::fs::write(path, serde_json::to_string(&now).unwrap()).unwrap();
     }
     let committed: serde_json::Value = serde_json::from_str(common::COMMITTED_SNAPSHOT).unwrap();
-    assert_eq!(now, committed, "seed 42 no longer gives the committed data and weights");
+    assert_eq!(
+        now, committed,
+        "seed 42 no longer gives the committed data and weights"
+    );
 }
 
 #[test]

@@ -51,7 +51,11 @@ fn bad_input_is_an_error_not_a_panic() {
     let mut m = Sequential::new();
     m.add(Dense::new(1).input_dim(1)).unwrap();
     let x = Tensor::column(&[1.0]);
-    assert!(m.train_on_batch(&x, &x).unwrap_err().to_string().contains("not compiled"));
+    assert!(m
+        .train_on_batch(&x, &x)
+        .unwrap_err()
+        .to_string()
+        .contains("not compiled"));
     m.compile("mse", Optimizer::default()).unwrap();
     let y = Tensor::column(&[1.0, 2.0]);
     let msg = m.train_on_batch(&x, &y).unwrap_err().to_string();

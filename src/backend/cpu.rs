@@ -43,7 +43,9 @@ impl CpuBackend {
         self.slots
             .get_mut(b.0 as usize)
             .and_then(|s| s.take())
-            .ok_or_else(|| Error::Backend(format!("buffer {} does not exist or aliases an input", b.0)))
+            .ok_or_else(|| {
+                Error::Backend(format!("buffer {} does not exist or aliases an input", b.0))
+            })
     }
 
     fn put(&mut self, b: Buf, slot: Slot) {
@@ -191,7 +193,11 @@ impl Backend for CpuBackend {
         if let Some(b) = bias {
             let bd = self.dims(b)?;
             if bd != (1, units) {
-                return Err(Error::shapes("bias_activation (z vs bias)", (rows, units), bd));
+                return Err(Error::shapes(
+                    "bias_activation (z vs bias)",
+                    (rows, units),
+                    bd,
+                ));
             }
         }
         if out == z && act != Activation::Linear {
@@ -260,7 +266,11 @@ impl Backend for CpuBackend {
         let (rows, cols) = self.dims(m)?;
         let od = self.dims(out)?;
         if od != (1, cols) {
-            return Err(Error::shapes("column_sums (input vs output)", (rows, cols), od));
+            return Err(Error::shapes(
+                "column_sums (input vs output)",
+                (rows, cols),
+                od,
+            ));
         }
         self.with_out(out, |me, o| {
             o.data.fill(0.0);
@@ -309,9 +319,15 @@ impl Backend for CpuBackend {
             }
             self.put(g, gs);
         }
-        self.slots[out.0 as usize].as_mut().expect("checked above").data[index] = value;
+        self.slots[out.0 as usize]
+            .as_mut()
+            .expect("checked above")
+            .data[index] = value;
         if let Some(c) = cursor {
-            self.slots[c.0 as usize].as_mut().expect("checked above").data[0] += 1.0;
+            self.slots[c.0 as usize]
+                .as_mut()
+                .expect("checked above")
+                .data[0] += 1.0;
         }
         self.counters.dispatches += 1;
         Ok(())
@@ -350,7 +366,8 @@ impl Backend for CpuBackend {
             state.push(self.take(*s)?);
         }
         let r = self.with_out(param, |me, p| {
-            let mut views: Vec<&mut [f32]> = state.iter_mut().map(|s| s.data.as_mut_slice()).collect();
+            let mut views: Vec<&mut [f32]> =
+                state.iter_mut().map(|s| s.data.as_mut_slice()).collect();
             opt.update(&mut p.data, me.data(grad)?, &mut views, t);
             Ok(())
         });

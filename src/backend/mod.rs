@@ -102,8 +102,13 @@ pub trait Backend {
     ///
     /// # Shapes
     /// `z`, `out`: (rows, units); `bias`: (1, units).
-    fn bias_activation(&mut self, z: Buf, bias: Option<Buf>, act: Activation, out: Buf)
-        -> Result<()>;
+    fn bias_activation(
+        &mut self,
+        z: Buf,
+        bias: Option<Buf>,
+        act: Activation,
+        out: Buf,
+    ) -> Result<()>;
 
     /// `out = grad ⊙ act'(z)`, with `a = act(z)` available to the derivative.
     fn activation_backward(

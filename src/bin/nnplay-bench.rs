@@ -24,7 +24,11 @@ fn main() {
         let t0 = now_ms();
         e.train_blocking(steps)?;
         let secs = (now_ms() - t0) / 1000.0;
-        emit("native_tutorial_steps_per_s", steps as f64 / secs, "steps/s");
+        emit(
+            "native_tutorial_steps_per_s",
+            steps as f64 / secs,
+            "steps/s",
+        );
         let (gflop, secs) = mlp_cpu(1024, 40, now_ms)?;
         emit("native_mlp_b1024_gflops", gflop / secs, "GFLOP/s");
         emit("native_mlp_b1024_steps_per_s", 40.0 / secs, "steps/s");

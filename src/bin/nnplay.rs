@@ -41,7 +41,10 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
             };
             let key = name.trim_start_matches("--");
             if !name.starts_with("--") {
-                return Err(Error::invalid("argument", format!("'{a}' (expected an option)")));
+                return Err(Error::invalid(
+                    "argument",
+                    format!("'{a}' (expected an option)"),
+                ));
             }
             if with_value.contains(&key) {
                 let v = match inline {
@@ -71,8 +74,9 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
         args.values
             .get(name)
             .map(|v| {
-                v.parse::<T>()
-                    .map_err(|_| Error::invalid(format!("--{name}"), format!("'{v}' is not a valid number")))
+                v.parse::<T>().map_err(|_| {
+                    Error::invalid(format!("--{name}"), format!("'{v}' is not a valid number"))
+                })
             })
             .transpose()
     }
