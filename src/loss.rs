@@ -81,12 +81,23 @@ impl Loss {
     }
 
     /// The mean loss of predictions against targets (same length).
+    ///
+    /// Summed in `f64` over four accumulators (independent chains keep the adds pipelined).
     pub fn mean(self, y_pred: &[f32], y_true: &[f32]) -> f32 {
-        let sum: f64 = y_pred
+        let mut acc = [0.0f64; 4];
+        let (cp, ct) = (y_pred.chunks_exact(4), y_true.chunks_exact(4));
+        let tail: f64 = cp
+            .remainder()
             .iter()
-            .zip(y_true)
+            .zip(ct.remainder())
             .map(|(p, t)| self.element(p - t) as f64)
             .sum();
+        for (p, t) in cp.zip(ct) {
+            for l in 0..4 {
+                acc[l] += self.element(p[l] - t[l]) as f64;
+            }
+        }
+        let sum = (acc[0] + acc[2]) + (acc[1] + acc[3]) + tail;
         (sum / y_pred.len().max(1) as f64) as f32
     }
 }

@@ -92,17 +92,64 @@ fn view(s: &[f32], rows: usize, cols: usize, trans: bool) -> ArrayView2<'_, f32>
     }
 }
 
-/// `out = a · b` for small sizes, where the packed GEMM's set-up would dominate.
-fn small_gemm(a: ArrayView2<f32>, b: ArrayView2<f32>, out: &mut [f32]) {
-    let (m, k) = a.dim();
-    let n = b.ncols();
+/// `Σ a[i]·b[i]` with eight accumulators, so the compiler can use SIMD lanes.
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..8 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    let tail: f32 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+}
+
+/// `Σ v[i]` with eight accumulators.
+fn sum(v: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let c = v.chunks_exact(8);
+    let tail: f32 = c.remainder().iter().sum();
+    for x in c {
+        for l in 0..8 {
+            acc[l] += x[l];
+        }
+    }
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+}
+
+/// `out = op(a) · op(b)` for small sizes, where the packed GEMM's set-up would dominate.
+///
+/// `a` is stored `(·, ac)` and `b` `(·, bc)`, row-major; `(m, k, n)` are the sizes of the
+/// product. When both operands run contiguously along `k` the inner loop is a SIMD dot.
+#[allow(clippy::too_many_arguments)]
+fn small_gemm(
+    a: &[f32],
+    ac: usize,
+    trans_a: bool,
+    b: &[f32],
+    bc: usize,
+    trans_b: bool,
+    (m, k, n): (usize, usize, usize),
+    out: &mut [f32],
+) {
+    // Element (i, p) of op(a) is a[i·ai + p·ap]; element (p, j) of op(b) is b[p·bp + j·bj].
+    let (ai, ap) = if trans_a { (1, ac) } else { (ac, 1) };
+    let (bp, bj) = if trans_b { (1, bc) } else { (bc, 1) };
     for i in 0..m {
         for j in 0..n {
-            let mut acc = 0.0f32;
-            for p in 0..k {
-                acc += a[(i, p)] * b[(p, j)];
-            }
-            out[i * n + j] = acc;
+            out[i * n + j] = if k == 1 {
+                a[i * ai] * b[j * bj]
+            } else if ap == 1 && bp == 1 {
+                dot(&a[i * ai..i * ai + k], &b[j * bj..j * bj + k])
+            } else {
+                let mut acc = 0.0f32;
+                for p in 0..k {
+                    acc += a[i * ai + p * ap] * b[p * bp + j * bj];
+                }
+                acc
+            };
         }
     }
 }
@@ -170,11 +217,12 @@ impl Backend for CpuBackend {
             return Err(Error::shapes("matmul (output)", od, (m, n)));
         }
         self.with_out(out, |me, o| {
-            let av = view(me.data(a)?, ar, ac, trans_a);
-            let bv = view(me.data(b)?, br, bc, trans_b);
+            let (ad, bd) = (me.data(a)?, me.data(b)?);
             if m * n * k <= SMALL_GEMM {
-                small_gemm(av, bv, &mut o.data);
+                small_gemm(ad, ac, trans_a, bd, bc, trans_b, (m, k, n), &mut o.data);
             } else {
+                let av = view(ad, ar, ac, trans_a);
+                let bv = view(bd, br, bc, trans_b);
                 let mut ov = ArrayViewMut2::from_shape((m, n), &mut o.data).expect("slot shape");
                 general_mat_mul(1.0, &av, &bv, 0.0, &mut ov);
             }
@@ -273,8 +321,13 @@ impl Backend for CpuBackend {
             ));
         }
         self.with_out(out, |me, o| {
+            let data = me.data(m)?;
+            if cols == 1 {
+                o.data[0] = sum(data);
+                return Ok(());
+            }
             o.data.fill(0.0);
-            for row in me.data(m)?.chunks_exact(cols) {
+            for row in data.chunks_exact(cols) {
                 for (s, v) in o.data.iter_mut().zip(row) {
                     *s += v;
                 }
