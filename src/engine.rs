@@ -81,6 +81,10 @@ pub struct Engine<B: Backend> {
     workspaces: Vec<Workspace>,
     train: BatchSet,
     eval: BatchSet,
+    /// On a device that can be lost: the training state at the last read-back.
+    checkpoint: Option<TrainingState>,
+    /// Losses of the steps completed before a failed run.
+    partial: Vec<f32>,
 }
 
 impl<B: Backend> Engine<B> {
@@ -122,6 +126,8 @@ impl<B: Backend> Engine<B> {
             workspaces: Vec::new(),
             train: BatchSet::default(),
             eval: BatchSet::default(),
+            checkpoint: None,
+            partial: Vec::new(),
         };
         engine.set_weights(weights)?;
         Ok(engine)
@@ -177,6 +183,12 @@ impl<B: Backend> Engine<B> {
                 }
             }
             self.backend.write(self.iterations, &[0.0])?;
+            self.opt = opt;
+            let zero = self.zero_slots();
+            if let Some(c) = &mut self.checkpoint {
+                c.slots = zero;
+                c.iterations = 0;
+            }
         }
         self.opt = opt;
         Ok(())
@@ -198,7 +210,29 @@ impl<B: Backend> Engine<B> {
         for (b, w) in bufs.into_iter().zip(weights) {
             self.backend.write(b, w.as_slice())?;
         }
+        if self.backend.can_be_lost() {
+            let slots = match self.checkpoint.take() {
+                Some(c) if c.slots.iter().all(|s| s.len() == self.opt.slots()) => {
+                    (c.slots, c.iterations)
+                }
+                _ => (self.zero_slots(), 0),
+            };
+            self.checkpoint = Some(TrainingState {
+                weights: weights.to_vec(),
+                slots: slots.0,
+                iterations: slots.1,
+            });
+        }
         Ok(())
+    }
+
+    fn zero_slots(&self) -> Vec<Vec<Tensor>> {
+        self.params()
+            .map(|p| {
+                let (r, c) = self.backend.shape(p.value);
+                (0..self.opt.slots()).map(|_| Tensor::zeros(r, c)).collect()
+            })
+            .collect()
     }
 
     /// Reads the weights back (Keras' `get_weights`).
@@ -218,18 +252,28 @@ impl<B: Backend> Engine<B> {
             .collect()
     }
 
-    /// Everything needed to continue training elsewhere.
-    pub async fn export_state(&mut self) -> Result<TrainingState> {
-        let values: Vec<Buf> = self.params().map(|p| p.value).collect();
-        let slots: Vec<Buf> = self.params().flat_map(|p| p.slots.clone()).collect();
-        let n_params = values.len();
-        let n_slots = self.opt.slots();
-        let bufs: Vec<Buf> = values
-            .into_iter()
+    /// The buffers of the training state: weights, each weight's optimizer slots, iterations.
+    fn state_bufs(&self) -> Vec<Buf> {
+        let values = self.params().map(|p| p.value);
+        let slots = self.params().flat_map(|p| p.slots.iter().copied());
+        values
             .chain(slots)
             .chain(std::iter::once(self.iterations))
-            .collect();
-        let mut tensors = self.read_tensors(&bufs).await?;
+            .collect()
+    }
+
+    /// A [`TrainingState`] from the values of [`Engine::state_bufs`].
+    fn state_from(&self, bufs: &[Buf], values: Vec<Vec<f32>>) -> Result<TrainingState> {
+        let mut tensors = bufs
+            .iter()
+            .zip(values)
+            .map(|(b, v)| {
+                let (r, c) = self.backend.shape(*b);
+                Tensor::from_vec(r, c, v)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let n_params = self.params().count();
+        let n_slots = self.opt.slots();
         let iterations = tensors.pop().map(|t| t.get(0, 0) as u64).unwrap_or(0);
         let rest = tensors.split_off(n_params);
         let slots = if n_slots == 0 {
@@ -242,6 +286,20 @@ impl<B: Backend> Engine<B> {
             slots,
             iterations,
         })
+    }
+
+    /// Everything needed to continue training elsewhere.
+    pub async fn export_state(&mut self) -> Result<TrainingState> {
+        let bufs = self.state_bufs();
+        let values = self.backend.read(&bufs).await?;
+        self.state_from(&bufs, values)
+    }
+
+    /// After a failed [`Engine::train_loaded`] on a device that can be lost: the training
+    /// state as of the last completed read-back and the losses of the steps done up to it.
+    pub fn take_recovery(&mut self) -> Option<(TrainingState, Vec<f32>)> {
+        let state = self.checkpoint.clone()?;
+        Some((state, std::mem::take(&mut self.partial)))
     }
 
     /// Restores a state from [`Engine::export_state`] (of an engine with the same model and
@@ -270,7 +328,11 @@ impl<B: Backend> Engine<B> {
             }
         }
         self.backend
-            .write(self.iterations, &[state.iterations as f32])
+            .write(self.iterations, &[state.iterations as f32])?;
+        if self.backend.can_be_lost() {
+            self.checkpoint = Some(state.clone());
+        }
+        Ok(())
     }
 
     /// Optimizer updates done so far.
@@ -460,23 +522,45 @@ impl<B: Backend> Engine<B> {
             return Err(Error::EmptyData("no training batches are loaded".into()));
         }
         let mut losses = Vec::with_capacity(steps);
+        self.partial.clear();
         let mut done = 0;
         while done < steps {
             let chunk = (steps - done).min(LOSS_LOG_CAPACITY);
-            for i in 0..chunk {
-                let b = (first_batch + done + i) % n;
-                let (x, y) = (
-                    self.train.x[b],
-                    self.train.y[b].expect("train batches have y"),
-                );
-                self.record_step(x, y)?;
+            match self.train_chunk(chunk, first_batch + done).await {
+                Ok(l) => losses.extend_from_slice(&l),
+                Err(e) => {
+                    self.partial = losses;
+                    return Err(e);
+                }
             }
-            let log = self.backend.read(&[self.log]).await?;
-            self.backend.write(self.cursor, &[0.0])?;
-            losses.extend_from_slice(&log[0][..chunk]);
             done += chunk;
         }
         Ok(losses)
+    }
+
+    /// Records `chunk` steps, then reads their losses back (with the whole training state
+    /// when the device can be lost, kept as the checkpoint to recover from).
+    async fn train_chunk(&mut self, chunk: usize, first: usize) -> Result<Vec<f32>> {
+        let n = self.train.x.len();
+        for i in 0..chunk {
+            let b = (first + i) % n;
+            let (x, y) = (
+                self.train.x[b],
+                self.train.y[b].expect("train batches have y"),
+            );
+            self.record_step(x, y)?;
+        }
+        let mut bufs = vec![self.log];
+        if self.backend.can_be_lost() {
+            bufs.extend(self.state_bufs());
+        }
+        let mut values = self.backend.read(&bufs).await?;
+        self.backend.write(self.cursor, &[0.0])?;
+        let log = values.remove(0);
+        if self.backend.can_be_lost() {
+            self.checkpoint = Some(self.state_from(&bufs[1..], values)?);
+        }
+        Ok(log[..chunk].to_vec())
     }
 
     /// Keras' `train_on_batch`: one step on `(x, y)`, returning the loss of its forward pass.
