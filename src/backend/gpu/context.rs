@@ -48,7 +48,8 @@ impl GpuContext {
                 ));
             }
         }
-        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
+        let instance =
+            wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env());
         let adapter = instance
             .request_adapter(&wgpu::RequestAdapterOptions {
                 power_preference: wgpu::PowerPreference::HighPerformance,
@@ -124,7 +125,9 @@ impl GpuContext {
 
     /// Marks the device lost and destroys it, as a driver reset would.
     pub fn lose(&self, message: &str) {
-        self.health().lost.get_or_insert_with(|| message.to_string());
+        self.health()
+            .lost
+            .get_or_insert_with(|| message.to_string());
         self.device.destroy();
     }
 

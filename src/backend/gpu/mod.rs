@@ -264,11 +264,14 @@ impl GpuBackend {
                 resource: self.buffer(*id)?.as_entire_binding(),
             });
         }
-        Ok(self.ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: None,
-            layout: &layout,
-            entries: &entries,
-        }))
+        Ok(self
+            .ctx
+            .device
+            .create_bind_group(&wgpu::BindGroupDescriptor {
+                label: None,
+                layout: &layout,
+                entries: &entries,
+            }))
     }
 
     /// Encodes the pending dispatches into one compute pass of `encoder`.
@@ -409,7 +412,11 @@ impl Backend for GpuBackend {
         if let Some(b) = bias {
             let bd = self.dims(b)?;
             if bd != (1, units) {
-                return Err(Error::shapes("bias_activation (z vs bias)", (rows, units), bd));
+                return Err(Error::shapes(
+                    "bias_activation (z vs bias)",
+                    (rows, units),
+                    bd,
+                ));
             }
             Self::distinct("bias_activation", z, &[b])?;
             Self::distinct("bias_activation", out, &[b])?;
@@ -426,7 +433,16 @@ impl Backend for GpuBackend {
         self.forget(z);
         self.forget(out);
         let flags = u32::from(bias.is_some()) | (u32::from(in_place) << 1);
-        let params = [(rows * units) as u32, units as u32, act.code(), flags, 0, 0, 0, 0];
+        let params = [
+            (rows * units) as u32,
+            units as u32,
+            act.code(),
+            flags,
+            0,
+            0,
+            0,
+            0,
+        ];
         let bias_id = bias.map_or(Self::placeholder(Placeholder::Bias), |b| b.0);
         let out_id = if in_place {
             Self::placeholder(Placeholder::Out)
@@ -468,7 +484,11 @@ impl Backend for GpuBackend {
         let (rows, cols) = self.dims(m)?;
         let od = self.dims(out)?;
         if od != (1, cols) {
-            return Err(Error::shapes("column_sums (input vs output)", (rows, cols), od));
+            return Err(Error::shapes(
+                "column_sums (input vs output)",
+                (rows, cols),
+                od,
+            ));
         }
         Self::distinct("column_sums", out, &[m])?;
         self.forget(out);
@@ -566,7 +586,13 @@ impl Backend for GpuBackend {
         written.extend_from_slice(slots);
         for (i, w) in written.iter().enumerate() {
             let mut others = vec![grad, iterations];
-            others.extend(written.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, b)| *b));
+            others.extend(
+                written
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(_, b)| *b),
+            );
             Self::distinct("apply_gradient", *w, &others)?;
         }
         let len = self.len(param)?;
