@@ -138,6 +138,16 @@ impl<B: Backend> Engine<B> {
         &self.backend
     }
 
+    /// The backend, mutably (e.g. to simulate a device loss).
+    pub fn backend_mut(&mut self) -> &mut B {
+        &mut self.backend
+    }
+
+    /// The shapes of the layers.
+    pub fn shapes(&self) -> &[LayerShape] {
+        &self.shapes
+    }
+
     /// Work counted by the backend.
     pub fn counters(&self) -> Counters {
         self.backend.counters()

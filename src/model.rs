@@ -1,6 +1,7 @@
 //! `Sequential`: Keras' model API over the engine, on the CPU or WebGPU.
 
 use crate::backend::cpu::CpuBackend;
+use crate::backend::gpu::GpuBackend;
 use crate::backend::{BackendKind, Counters};
 use crate::engine::{split, Engine, LayerShape, TrainingState};
 use crate::error::{Error, Result};
@@ -19,7 +20,9 @@ pub(crate) const WEIGHT_STREAM: u64 = 2;
 /// Where a compiled model runs.
 pub enum Runtime {
     /// On the host.
-    Cpu(Engine<CpuBackend>),
+    Cpu(Box<Engine<CpuBackend>>),
+    /// On WebGPU.
+    Gpu(Box<Engine<GpuBackend>>),
 }
 
 /// Calls the same engine method whatever the backend.
@@ -27,20 +30,32 @@ macro_rules! on_engine {
     ($rt:expr, $e:ident => $body:expr) => {
         match $rt {
             Runtime::Cpu($e) => $body,
+            Runtime::Gpu($e) => $body,
         }
     };
+}
+
+/// Runs an engine call; if the GPU was lost, moves to the CPU and runs it there.
+macro_rules! with_recovery {
+    ($self:ident, $what:expr, $e:ident => $body:expr) => {{
+        let rt = $self.runtime($what)?;
+        match on_engine!(rt, $e => $body) {
+            Err(Error::DeviceLost(why)) => {
+                $self.recover_on_cpu(&why)?;
+                let rt = $self.runtime($what)?;
+                on_engine!(rt, $e => $body)
+            }
+            other => other,
+        }
+    }};
 }
 
 impl Runtime {
     fn kind(&self) -> BackendKind {
         match self {
             Runtime::Cpu(_) => BackendKind::Cpu,
+            Runtime::Gpu(_) => BackendKind::Webgpu,
         }
-    }
-
-    fn describe(&self) -> String {
-        use crate::backend::Backend;
-        on_engine!(self, e => e.backend().describe())
     }
 }
 
@@ -102,6 +117,8 @@ pub struct Sequential {
     compiled: Option<(Loss, Optimizer)>,
     runtime: Option<Runtime>,
     fallback_note: Option<String>,
+    /// The batches given to `load_train`, kept to reload them after a move to the CPU.
+    train_data: Option<(Tensor, Tensor, Option<usize>)>,
 }
 
 impl Default for Sequential {
@@ -126,6 +143,7 @@ impl Sequential {
             compiled: None,
             runtime: None,
             fallback_note: None,
+            train_data: None,
         }
     }
 
@@ -193,13 +211,13 @@ impl Sequential {
     pub fn compile(&mut self, loss: &str, optimizer: Optimizer) -> Result<()> {
         let loss = Loss::from_name(loss)?;
         self.compile_with(loss, optimizer, |shapes, w, loss, opt| {
-            Ok(Runtime::Cpu(Engine::new(
+            Ok(Runtime::Cpu(Box::new(Engine::new(
                 CpuBackend::new(),
                 shapes,
                 w,
                 loss,
                 opt,
-            )?))
+            )?)))
         })
     }
 
@@ -236,19 +254,23 @@ impl Sequential {
         self.runtime.as_ref().map(Runtime::kind)
     }
 
-    /// A line for people about the backend in use, e.g. `Using CPU backend (x86_64)`.
+    /// A line for people about the backend in use, e.g.
+    /// `Using WebGPU backend (adapter: NVIDIA H200, Vulkan, DiscreteGpu)`.
     pub fn backend_line(&self) -> String {
-        match &self.runtime {
-            None => "not compiled".into(),
-            Some(rt) => {
-                let mut s = format!("Using {} backend ({})", rt.kind().display(), rt.describe());
-                if let Some(note) = &self.fallback_note {
-                    s.push_str("; ");
-                    s.push_str(note);
-                }
-                s
+        let mut s = match &self.runtime {
+            None => return "not compiled".into(),
+            Some(Runtime::Gpu(e)) => {
+                use crate::backend::Backend;
+                format!("Using WebGPU backend (adapter: {})", e.backend().describe())
             }
+            Some(Runtime::Cpu(_)) => "Using CPU backend".to_string(),
+        };
+        if let Some(note) = &self.fallback_note {
+            s.push_str(" (");
+            s.push_str(note);
+            s.push(')');
         }
+        s
     }
 
     /// Work counted by the backend.
@@ -331,8 +353,7 @@ impl Sequential {
     /// [`Sequential::train_on_batch`], awaiting the device.
     pub async fn train_on_batch_async(&mut self, x: &Tensor, y: &Tensor) -> Result<f32> {
         self.check_xy(x, y, "train_on_batch")?;
-        let rt = self.runtime("train_on_batch")?;
-        on_engine!(rt, e => e.train_on_batch(x, y).await)
+        with_recovery!(self, "train_on_batch", e => e.train_on_batch(x, y).await)
     }
 
     /// Loads training batches to the device once, for [`Sequential::train_steps`].
@@ -347,14 +368,66 @@ impl Sequential {
             .map(|(x, y)| (x, y.as_ref().expect("split with y")))
             .collect();
         let rt = self.runtime("load_train")?;
-        on_engine!(rt, e => e.load_train(&pairs))
+        on_engine!(rt, e => e.load_train(&pairs))?;
+        self.train_data = Some((x.clone(), y.clone(), batch_size));
+        Ok(())
     }
 
     /// Runs `steps` steps of `train_on_batch` over the loaded batches (step `i` on batch
     /// `(first_batch + i) mod batches`), reading the losses back once per chunk.
+    ///
+    /// If the WebGPU device is lost meanwhile, training continues on the CPU from the state of
+    /// the last read-back (the steps since then are run again there), and
+    /// [`Sequential::backend_line`] says so.
     pub async fn train_steps(&mut self, steps: usize, first_batch: usize) -> Result<Vec<f32>> {
         let rt = self.runtime("train_steps")?;
-        on_engine!(rt, e => e.train_loaded(steps, first_batch).await)
+        match on_engine!(rt, e => e.train_loaded(steps, first_batch).await) {
+            Err(Error::DeviceLost(why)) => {
+                let mut done = self.recover_on_cpu(&why)?;
+                let rt = self.runtime("train_steps")?;
+                let rest = on_engine!(rt, e => {
+                    e.train_loaded(steps - done.len(), first_batch + done.len()).await?
+                });
+                done.extend(rest);
+                Ok(done)
+            }
+            other => other,
+        }
+    }
+
+    /// Moves a model whose GPU was lost to the CPU, from the last checkpoint; returns the
+    /// losses of the steps that completed before it.
+    fn recover_on_cpu(&mut self, why: &str) -> Result<Vec<f32>> {
+        let lost = || Error::DeviceLost(why.to_string());
+        let Some(Runtime::Gpu(gpu)) = &mut self.runtime else {
+            return Err(lost());
+        };
+        let (state, done) = gpu.take_recovery().ok_or_else(lost)?;
+        let (loss, opt) = self.compiled.ok_or_else(lost)?;
+        let mut cpu = Engine::new(CpuBackend::new(), self.shapes(), &state.weights, loss, opt)?;
+        cpu.import_state(&state)?;
+        if let Some((x, y, bs)) = &self.train_data {
+            let batches = split(x, Some(y), bs.unwrap_or(x.rows()));
+            let pairs: Vec<(&Tensor, &Tensor)> = batches
+                .iter()
+                .map(|(x, y)| (x, y.as_ref().expect("split with y")))
+                .collect();
+            cpu.load_train(&pairs)?;
+        }
+        self.runtime = Some(Runtime::Cpu(Box::new(cpu)));
+        self.fallback_note = Some(format!(
+            "the WebGPU device was lost after {} updates ({why}); training continued on the CPU from the same weights and optimizer state",
+            state.iterations
+        ));
+        Ok(done)
+    }
+
+    /// Makes the WebGPU device behave as lost (for tests and the page's demonstration);
+    /// the next training call continues on the CPU. No effect on the CPU backend.
+    pub fn simulate_device_loss(&mut self) {
+        if let Some(Runtime::Gpu(e)) = &mut self.runtime {
+            e.backend_mut().simulate_device_loss();
+        }
     }
 
     /// Keras' `evaluate(x, y, batch_size)` (default batch size 32): the mean loss over all
@@ -375,8 +448,7 @@ impl Sequential {
     ) -> Result<f32> {
         self.check_xy(x, y, "evaluate")?;
         let bs = check_batch_size(batch_size)?;
-        let rt = self.runtime("evaluate")?;
-        on_engine!(rt, e => e.evaluate(x, y, bs).await)
+        with_recovery!(self, "evaluate", e => e.evaluate(x, y, bs).await)
     }
 
     /// Keras' `predict(x, batch_size)` (default batch size 32).
@@ -391,8 +463,7 @@ impl Sequential {
     pub async fn predict_async(&mut self, x: &Tensor, batch_size: Option<usize>) -> Result<Tensor> {
         self.check_x(x, "predict")?;
         let bs = check_batch_size(batch_size)?;
-        let rt = self.runtime("predict")?;
-        on_engine!(rt, e => e.predict(x, bs).await)
+        with_recovery!(self, "predict", e => e.predict(x, bs).await)
     }
 
     /// Keras' `fit`: `epochs` passes in batches, the last `validation_split` of the samples
@@ -478,10 +549,10 @@ impl Sequential {
 
     /// [`Sequential::get_weights`], awaiting the device.
     pub async fn get_weights_async(&mut self) -> Result<Vec<Tensor>> {
-        match &mut self.runtime {
-            None => Ok(self.weights.clone()),
-            Some(rt) => on_engine!(rt, e => e.get_weights().await),
+        if self.runtime.is_none() {
+            return Ok(self.weights.clone());
         }
+        with_recovery!(self, "get_weights", e => e.get_weights().await)
     }
 
     /// Keras' `set_weights` for the whole model.
@@ -567,8 +638,7 @@ impl Sequential {
     /// # Errors
     /// [`Error::NotCompiled`] or a backend error.
     pub async fn export_state(&mut self) -> Result<TrainingState> {
-        let rt = self.runtime("export_state")?;
-        on_engine!(rt, e => e.export_state().await)
+        with_recovery!(self, "export_state", e => e.export_state().await)
     }
 
     /// Moves the compiled model onto a new runtime, keeping weights and optimizer state.

@@ -2,6 +2,7 @@
 //! taken so far. The CLI, the page and the tests all drive training through this.
 
 use crate::backend::cpu::CpuBackend;
+use crate::backend::gpu::GpuBackend;
 use crate::backend::BackendKind;
 use crate::data::Dataset;
 use crate::engine::Engine;
@@ -16,10 +17,21 @@ use crate::tensor::Tensor;
 
 /// A backend picked for a run, and why.
 pub struct Selection {
-    /// The backend.
-    pub kind: BackendKind,
-    /// Why it was picked, for people (e.g. "no WebGPU adapter").
+    /// The WebGPU device, when that was picked.
+    pub gpu: Option<GpuBackend>,
+    /// Why the CPU was picked, for people (e.g. "no WebGPU adapter"); empty for WebGPU.
     pub reason: String,
+}
+
+impl Selection {
+    /// Which backend was picked.
+    pub fn kind(&self) -> BackendKind {
+        if self.gpu.is_some() {
+            BackendKind::Webgpu
+        } else {
+            BackendKind::Cpu
+        }
+    }
 }
 
 /// An experiment in progress.
@@ -32,16 +44,19 @@ pub struct Experiment {
     reason: String,
 }
 
-/// Compiles `model` for `config` on the CPU.
-fn compile_cpu(model: &mut Sequential, config: &Config) -> Result<()> {
+/// Compiles `model` for `config` on the selected backend.
+fn compile_on(model: &mut Sequential, config: &Config, gpu: Option<GpuBackend>) -> Result<()> {
     model.compile_with(config.loss, config.optimizer, |shapes, w, loss, opt| {
-        Ok(Runtime::Cpu(Engine::new(
-            CpuBackend::new(),
-            shapes,
-            w,
-            loss,
-            opt,
-        )?))
+        Ok(match gpu {
+            Some(g) => Runtime::Gpu(Box::new(Engine::new(g, shapes, w, loss, opt)?)),
+            None => Runtime::Cpu(Box::new(Engine::new(
+                CpuBackend::new(),
+                shapes,
+                w,
+                loss,
+                opt,
+            )?)),
+        })
     })
 }
 
@@ -57,7 +72,7 @@ impl Experiment {
         let mut model = config.build_model()?;
         let initial_weights = model.get_weights()?;
         let selection = Self::select_backend(choice).await?;
-        compile_cpu(&mut model, &config)?;
+        compile_on(&mut model, &config, selection.gpu)?;
         model.load_train(
             &dataset.x_train,
             &dataset.y_train,
@@ -87,18 +102,26 @@ impl Experiment {
     /// # Errors
     /// [`Error::Backend`] when `webgpu` is asked for and none is available.
     pub async fn select_backend(choice: BackendChoice) -> Result<Selection> {
+        let cpu = |reason: String| Selection { gpu: None, reason };
         match choice {
-            BackendChoice::Cpu => Ok(Selection {
-                kind: BackendKind::Cpu,
-                reason: "asked for".into(),
-            }),
-            BackendChoice::Webgpu => Err(Error::Backend(
-                "the WebGPU backend is not available in this build".into(),
-            )),
-            BackendChoice::Auto => Ok(Selection {
-                kind: BackendKind::Cpu,
-                reason: "no WebGPU backend in this build".into(),
-            }),
+            BackendChoice::Cpu => Ok(cpu("asked for".into())),
+            BackendChoice::Webgpu => match GpuBackend::new().await {
+                Ok(g) => Ok(Selection {
+                    gpu: Some(g),
+                    reason: String::new(),
+                }),
+                Err(e) => Err(Error::Backend(format!(
+                    "WebGPU was asked for but cannot be used: {}",
+                    strip_prefix(&e)
+                ))),
+            },
+            BackendChoice::Auto => match GpuBackend::new().await {
+                Ok(g) => Ok(Selection {
+                    gpu: Some(g),
+                    reason: String::new(),
+                }),
+                Err(e) => Ok(cpu(strip_prefix(&e))),
+            },
         }
     }
 
@@ -127,13 +150,19 @@ impl Experiment {
         &self.losses
     }
 
-    /// `Using WebGPU backend (…)` or `Using CPU backend (reason)`.
+    /// `Using WebGPU backend (adapter: …)` or `Using CPU backend (reason)`.
     pub fn backend_line(&self) -> String {
-        let kind = self.model.backend_kind().unwrap_or(BackendKind::Cpu);
-        match kind {
-            BackendKind::Cpu => format!("Using CPU backend ({})", self.reason),
-            BackendKind::Webgpu => self.model.backend_line(),
+        let line = self.model.backend_line();
+        if self.reason.is_empty() || line.ends_with(')') {
+            line
+        } else {
+            format!("{line} ({})", self.reason)
         }
+    }
+
+    /// Makes the WebGPU device behave as lost: the next steps continue on the CPU.
+    pub fn simulate_device_loss(&mut self) {
+        self.model.simulate_device_loss();
     }
 
     /// The backend in use.
@@ -270,6 +299,14 @@ impl Experiment {
         let (a, b, d) = (2.0 * sxx / n, 2.0 * sx / n, 2.0);
         let lambda = (a + d) / 2.0 + (((a - d) / 2.0).powi(2) + b * b).sqrt();
         (0.9 * 2.0 / lambda) as f32
+    }
+}
+
+/// An error's message without the `backend: ` prefix.
+fn strip_prefix(e: &Error) -> String {
+    match e {
+        Error::Backend(m) => m.clone(),
+        other => other.to_string(),
     }
 }
 

@@ -332,6 +332,14 @@ impl Experiment {
         Ok(e.record().await.map_err(js)?.to_json())
     }
 
+    /// Makes the WebGPU device behave as lost: the next steps continue on the CPU from the
+    /// same weights (a demonstration of the fallback; no effect on the CPU backend).
+    #[wasm_bindgen(js_name = simulateDeviceLoss)]
+    pub fn simulate_device_loss(&self) -> Result<(), JsError> {
+        self.exp()?.simulate_device_loss();
+        Ok(())
+    }
+
     /// Backend work counters: `{dispatches, submits, readbacks, uploads}`.
     pub fn counters(&self) -> Result<JsValue, JsError> {
         let mut e = self.exp()?;

@@ -10,6 +10,16 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
+    /// `println!` that ends the program quietly when stdout is closed (e.g. `| head`).
+    macro_rules! say {
+        ($($t:tt)*) => {{
+            use std::io::Write;
+            if writeln!(std::io::stdout(), $($t)*).is_err() {
+                std::process::exit(0);
+            }
+        }};
+    }
+
     use nnplay::record::BackendChoice;
     use nnplay::run::Experiment;
     use nnplay::{Config, Error, Result, Tensor};
@@ -99,7 +109,10 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
             .ok_or_else(|| Error::invalid("--config", "is required (a JSON file)"))?;
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::Io(format!("cannot read {path}: {e}")))?;
-        Config::from_json(&text).map_err(|e| Error::Config(format!("{path}: {e}")))
+        Config::from_json(&text).map_err(|e| match e {
+            Error::Config(m) => Error::Config(format!("{path}: {m}")),
+            other => Error::Config(format!("{path}: {other}")),
+        })
     }
 
     fn write(path: &str, text: &str) -> Result<()> {
@@ -127,10 +140,10 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
 
     fn print_weights(w: &[Tensor]) {
         if let Some(k) = w.first() {
-            println!("weights: {}", np(k, false));
+            say!("weights: {}", np(k, false));
         }
         if let Some(b) = w.get(1) {
-            println!("biases: {}", np(b, true));
+            say!("biases: {}", np(b, true));
         }
     }
 
@@ -158,32 +171,36 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
         let choice = backend(args, &config)?;
         config.backend = choice;
         let mut e = pollster::block_on(Experiment::new(config.clone(), choice))?;
-        println!("{}", e.backend_line());
-        println!("{}", if zh { "训练" } else { "Training" });
+        say!("{}", e.backend_line());
+        say!("{}", if zh { "训练" } else { "Training" });
         let every = config.training.log_every;
         let mut panels = Vec::new();
-        for step in 0..config.training.steps {
+        // The logged step alone (the stages look at the model right after it), then the
+        // steps up to the next one in one go, so a GPU reads back twice per log line.
+        for step in (0..config.training.steps).step_by(every) {
+            let chunk = every.min(config.training.steps - step);
             let cost = e.train_blocking(1)?[0];
-            if step % every == 0 {
-                println!("train cost: {cost}");
-                if stages {
-                    let test = pollster::block_on(e.test_cost())?;
-                    println!("test cost: {}", test as f64);
-                    let w = pollster::block_on(e.weights())?;
-                    print_weights(&w);
-                    let xs = e.dataset().x_test.as_slice().to_vec();
-                    let ys = pollster::block_on(e.predict(&xs))?;
-                    panels.push(plot::Panel {
-                        cost: test,
-                        k: panels.len() + 1,
-                        fit: xs.into_iter().zip(ys).collect(),
-                    });
-                }
+            say!("train cost: {cost}");
+            if stages {
+                let test = pollster::block_on(e.test_cost())?;
+                say!("test cost: {}", test as f64);
+                let w = pollster::block_on(e.weights())?;
+                print_weights(&w);
+                let xs = e.dataset().x_test.as_slice().to_vec();
+                let ys = pollster::block_on(e.predict(&xs))?;
+                panels.push(plot::Panel {
+                    cost: test,
+                    k: panels.len() + 1,
+                    fit: xs.into_iter().zip(ys).collect(),
+                });
+            }
+            if chunk > 1 {
+                e.train_blocking(chunk - 1)?;
             }
         }
-        println!("{}", if zh { "测试" } else { "Testing" });
+        say!("{}", if zh { "测试" } else { "Testing" });
         let test = pollster::block_on(e.test_cost())?;
-        println!("test cost: {}", test as f64);
+        say!("test cost: {}", test as f64);
         print_weights(&pollster::block_on(e.weights())?);
         if let Some(path) = args.values.get("plot") {
             let d = e.dataset();
@@ -209,22 +226,22 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
         let choice = backend(args, &config)?;
         config.backend = choice;
         let mut e = pollster::block_on(Experiment::new(config.clone(), choice))?;
-        println!("{}", e.backend_line());
+        say!("{}", e.backend_line());
         let every = config.training.log_every;
         let losses = e.train_blocking(config.training.steps)?;
         for (step, cost) in losses.iter().enumerate() {
             if step % every == 0 {
-                println!("step {step:>7}  train cost: {cost}");
+                say!("step {step:>7}  train cost: {cost}");
             }
         }
         if let Some(step) = nnplay::run::first_non_finite(&losses) {
-            println!(
+            say!(
                 "the loss became {} at step {step}: the learning rate is too large (try {})",
                 losses[step],
                 e.stable_learning_rate()
             );
         }
-        println!("test cost: {}", pollster::block_on(e.test_cost())? as f64);
+        say!("test cost: {}", pollster::block_on(e.test_cost())? as f64);
         if let Some(path) = args.values.get("record") {
             write(path, &pollster::block_on(e.record())?.to_json())?;
             eprintln!("wrote {path}");
@@ -234,7 +251,7 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
 
     fn summary(args: &Args) -> Result<()> {
         let config = read_config(args)?;
-        print!("{}", config.build_model()?.summary());
+        say!("{}", config.build_model()?.summary().trim_end());
         Ok(())
     }
 
@@ -256,7 +273,7 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
             "run" => parse(rest, &["config", "record", "backend"], &[]).and_then(|a| run(&a)),
             "summary" => parse(rest, &["config"], &[]).and_then(|a| summary(&a)),
             "help" | "--help" | "-h" => {
-                println!("{USAGE}");
+                say!("{USAGE}");
                 return 0;
             }
             other => Err(Error::unknown(
