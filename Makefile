@@ -51,15 +51,15 @@ test-native: setup ## native tests (GPU tests run on Mesa lavapipe)
 
 test-wasm-node: setup ## wasm tests in node
 	$(call banner,wasm tests in node)
-	$(ENV) cargo test --target $(WASM)
+	$(ENV) NNPLAY_EXPECT_BACKEND=cpu cargo test --target $(WASM)
 
 test-wasm-chromium: setup ## wasm tests in headless Chromium without WebGPU (CPU path)
 	$(call banner,wasm tests in headless Chromium without WebGPU)
-	$(BROWSER_TEST) WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/webdriver-nogpu.json cargo test --target $(WASM)
+	$(BROWSER_TEST) NNPLAY_EXPECT_BACKEND=cpu WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/webdriver-nogpu.json cargo test --target $(WASM)
 
 test-wasm-webgpu: setup ## wasm tests in headless Chromium with WebGPU (SwiftShader adapter)
 	$(call banner,wasm tests in headless Chromium with WebGPU)
-	$(BROWSER_TEST) WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/webdriver.json cargo test --target $(WASM)
+	$(BROWSER_TEST) NNPLAY_EXPECT_BACKEND=webgpu WASM_BINDGEN_TEST_WEBDRIVER_JSON=$(CURDIR)/webdriver.json cargo test --target $(WASM)
 
 e2e: build ## the page's end-to-end tests in headless Chromium (tests/e2e/run.mjs)
 	$(call banner,page end-to-end tests)

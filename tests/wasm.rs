@@ -65,14 +65,47 @@ fn bad_input_is_an_error_not_a_panic() {
     assert!(Config::from_json("{\"seed\": -1}").is_err());
 }
 
+/// The backend the Makefile expects here: `webgpu` in Chromium with `--enable-unsafe-webgpu`,
+/// `cpu` in Chromium without it and in node (where there is no WebGPU at all).
+const EXPECTED_BACKEND: &str = match option_env!("NNPLAY_EXPECT_BACKEND") {
+    Some(b) => b,
+    None => "cpu",
+};
+
 #[wasm_bindgen_test]
-async fn auto_backend_says_which_and_why() {
-    let e = Experiment::new(Config::default(), BackendChoice::Auto)
+async fn auto_picks_the_expected_backend_and_matches_the_cpu() {
+    let mut auto = Experiment::new(Config::default(), BackendChoice::Auto)
         .await
         .unwrap();
-    let line = e.backend_line();
+    let line = auto.backend_line();
+    assert_eq!(auto.backend_kind().name(), EXPECTED_BACKEND, "{line}");
+    if EXPECTED_BACKEND == "cpu" {
+        assert!(line.starts_with("Using CPU backend (no WebGPU"), "{line}");
+        let err = Experiment::new(Config::default(), BackendChoice::Webgpu)
+            .await
+            .err()
+            .expect("webgpu cannot be had here");
+        assert!(err.to_string().contains("WebGPU was asked for"), "{err}");
+        return;
+    }
     assert!(
-        line.starts_with("Using WebGPU backend") || line.starts_with("Using CPU backend ("),
+        line.starts_with("Using WebGPU backend (adapter: "),
         "{line}"
     );
+    let gpu = auto.train(301).await.unwrap();
+    let mut cpu = Experiment::new(Config::default(), BackendChoice::Cpu)
+        .await
+        .unwrap();
+    let reference = cpu.train(301).await.unwrap();
+    for (i, (a, b)) in gpu.iter().zip(&reference).enumerate() {
+        assert!((a - b).abs() <= 1e-4 * b.abs(), "step {i}: {a} vs {b}");
+    }
+    let (tg, tc) = (
+        auto.test_cost().await.unwrap(),
+        cpu.test_cost().await.unwrap(),
+    );
+    assert!((tg - tc).abs() <= 1e-4 * tc, "{tg} vs {tc}");
+    // One read-back per run chunk, not per step.
+    let c = auto.model().counters();
+    assert!(c.readbacks <= 3, "{c:?}");
 }
