@@ -193,8 +193,17 @@ impl Default for Config {
     }
 }
 
-fn json_error(e: serde_json::Error) -> Error {
-    Error::Config(e.to_string())
+/// Parses JSON, naming the path of the field that is wrong (e.g. `data.n: invalid type …`).
+fn from_json_at_path<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
+    let de = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        if path == "." || path == "?" || path.is_empty() {
+            Error::Config(e.inner().to_string())
+        } else {
+            Error::Config(format!("{path}: {}", e.inner()))
+        }
+    })
 }
 
 impl Config {
@@ -204,7 +213,7 @@ impl Config {
     /// [`Error::Config`] for malformed JSON, unknown fields or wrong types (with line and
     /// column); the errors of [`Config::validate`].
     pub fn from_json(text: &str) -> Result<Self> {
-        let c: Config = serde_json::from_str(text).map_err(json_error)?;
+        let c: Config = from_json_at_path(text)?;
         c.validate()?;
         Ok(c)
     }
@@ -422,7 +431,7 @@ impl RunRecord {
     /// # Errors
     /// [`Error::Config`] for malformed JSON, unknown fields or a wrong format tag.
     pub fn from_json(text: &str) -> Result<Self> {
-        let r: RunRecord = serde_json::from_str(text).map_err(json_error)?;
+        let r: RunRecord = from_json_at_path(text)?;
         if r.format != RECORD_FORMAT {
             return Err(Error::Config(format!(
                 "format is '{}', expected '{RECORD_FORMAT}'",

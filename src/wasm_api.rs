@@ -15,6 +15,7 @@ use crate::record::{BackendChoice, Config};
 use crate::run::Experiment as CoreExperiment;
 use crate::tensor::Tensor;
 use crate::{Activation, Initializer, Sequential as CoreSequential};
+use serde::Serialize;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -175,12 +176,18 @@ impl Sequential {
     }
 }
 
+/// A Rust value as a plain JS object (maps become objects, as JSON would have them).
+fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, JsError> {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
 fn weights_js(w: &[Tensor]) -> Result<JsValue, JsError> {
     let list: Vec<serde_json::Value> = w
         .iter()
         .map(|t| serde_json::json!({ "shape": [t.rows(), t.cols()], "values": t.as_slice() }))
         .collect();
-    serde_wasm_bindgen::to_value(&list).map_err(|e| JsError::new(&e.to_string()))
+    to_js(&list)
 }
 
 /// A whole experiment from a config (the JSON schema of the run record): the page and the
@@ -280,7 +287,7 @@ impl Experiment {
             "xTrain": d.x_train.as_slice(), "yTrain": d.y_train.as_slice(),
             "xTest": d.x_test.as_slice(), "yTest": d.y_test.as_slice(),
         });
-        serde_wasm_bindgen::to_value(&v).map_err(|e| JsError::new(&e.to_string()))
+        to_js(&v)
     }
 
     /// Every loss so far.
@@ -344,7 +351,7 @@ impl Experiment {
     pub fn counters(&self) -> Result<JsValue, JsError> {
         let mut e = self.exp()?;
         let c = e.model().counters();
-        serde_wasm_bindgen::to_value(&c).map_err(|e| JsError::new(&e.to_string()))
+        to_js(&c)
     }
 }
 

@@ -131,25 +131,41 @@ fn small_gemm(
     b: &[f32],
     bc: usize,
     trans_b: bool,
-    (m, k, n): (usize, usize, usize),
+    (_m, k, n): (usize, usize, usize),
     out: &mut [f32],
 ) {
     // Element (i, p) of op(a) is a[i·ai + p·ap]; element (p, j) of op(b) is b[p·bp + j·bj].
     let (ai, ap) = if trans_a { (1, ac) } else { (ac, 1) };
     let (bp, bj) = if trans_b { (1, bc) } else { (bc, 1) };
-    for i in 0..m {
-        for j in 0..n {
-            out[i * n + j] = if k == 1 {
-                a[i * ai] * b[j * bj]
-            } else if ap == 1 && bp == 1 {
-                dot(&a[i * ai..i * ai + k], &b[j * bj..j * bj + k])
-            } else {
+    if k == 1 && n == 1 {
+        // A column times a scalar (the tutorial's forward pass): one vectorisable loop.
+        let s = b[0];
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = a[i * ai] * s;
+        }
+    } else if k == 1 {
+        for (i, row) in out.chunks_exact_mut(n).enumerate() {
+            let s = a[i * ai];
+            for (j, o) in row.iter_mut().enumerate() {
+                *o = s * b[j * bj];
+            }
+        }
+    } else if ap == 1 && bp == 1 {
+        for (i, row) in out.chunks_exact_mut(n).enumerate() {
+            let ar = &a[i * ai..i * ai + k];
+            for (j, o) in row.iter_mut().enumerate() {
+                *o = dot(ar, &b[j * bj..j * bj + k]);
+            }
+        }
+    } else {
+        for (i, row) in out.chunks_exact_mut(n).enumerate() {
+            for (j, o) in row.iter_mut().enumerate() {
                 let mut acc = 0.0f32;
                 for p in 0..k {
                     acc += a[i * ai + p * ap] * b[p * bp + j * bj];
                 }
-                acc
-            };
+                *o = acc;
+            }
         }
     }
 }
@@ -366,10 +382,7 @@ impl Backend for CpuBackend {
         if let Some(g) = grad {
             let mut gs = self.take(g)?;
             let (p, t) = (self.data(y_pred)?, self.data(y_true)?);
-            let scale = 1.0 / p.len() as f32;
-            for i in 0..p.len() {
-                gs.data[i] = loss.element_grad(p[i] - t[i]) * scale;
-            }
+            loss.gradient(p, t, &mut gs.data);
             self.put(g, gs);
         }
         self.slots[out.0 as usize]

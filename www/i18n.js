@@ -1,0 +1,334 @@
+// Every string the page shows, in English and Chinese. Other modules ask `t(key, vars)`.
+
+const STRINGS = {
+  en: {
+    'doc.title': 'nnplay — a neural network learning playground',
+    'app.tagline': 'Build a small Keras-style network, train it step by step, and watch it fit the points.',
+    'lang.label': 'Language',
+    'backend.label': 'Backend',
+    'backend.auto': 'auto',
+    'backend.webgpu': 'WebGPU',
+    'backend.cpu': 'CPU',
+    'backend.loading': 'Loading the network engine…',
+    'backend.fallback': 'WebGPU could not start ({error}); training on the CPU instead.',
+
+    'data.title': 'Data',
+    'data.kind': 'Shape',
+    'data.kind.linear': 'linear',
+    'data.kind.quadratic': 'quadratic',
+    'data.kind.sine': 'sine',
+    'data.kind.step': 'step',
+    'data.kind.custom': 'custom points',
+    'data.n': 'Points',
+    'data.slope': 'Slope',
+    'data.intercept': 'Intercept',
+    'data.noise': 'Noise (std)',
+    'data.x_min': 'x from',
+    'data.x_max': 'x to',
+    'data.seed': 'Seed',
+    'data.newSeed': 'New seed',
+    'data.shuffle': 'Shuffle before splitting',
+    'data.train_fraction': 'Train fraction',
+    'data.hint': 'Click on the plot to add a point (the data becomes custom points).',
+    'data.csv': 'Paste points as CSV (x,y per line)',
+    'data.csvApply': 'Use these points',
+    'data.csvError': 'The CSV could not be read: {error}',
+    'data.custom': '{n} custom points',
+
+    'model.title': 'Model',
+    'model.layer': 'Layer {i}',
+    'model.units': 'Units',
+    'model.activation': 'Activation',
+    'model.remove': 'Remove layer {i}',
+    'model.add': 'Add hidden layer',
+    'model.outputNote': 'The last layer has one unit: the predicted y.',
+    'model.loss': 'Loss',
+    'model.optimizer': 'Optimizer',
+    'model.lr': 'Learning rate',
+    'model.momentum': 'Momentum',
+    'model.nesterov': 'Nesterov',
+    'model.batch': 'Batch size (empty: all training points)',
+    'model.logEvery': 'Log every (steps)',
+    'model.steps': 'Evaluate after (steps)',
+    'model.summary': 'model.summary()',
+    'model.code': 'The same model in Keras',
+
+    'train.title': 'Training',
+    'train.step': 'Step',
+    'train.step100': 'Step ×100',
+    'train.play': 'Play',
+    'train.pause': 'Pause',
+    'train.reset': 'Reset',
+    'train.evaluate': 'Test cost & weights',
+    'train.speed': 'Speed',
+    'train.speedMax': 'max',
+    'train.speedValue': '{n} steps/frame',
+    'train.stepCount': 'step',
+    'train.stepsPerSec': 'steps/s',
+    'train.trainCost': 'train cost',
+    'train.testCost': 'test cost',
+    'train.shortcuts': 'Keys: space plays or pauses, → takes one step.',
+
+    'log.title': 'Console',
+    'log.header': 'Training',
+    'log.testHeader': 'Testing',
+    'log.trainCost': 'train cost: {v}',
+    'log.testCost': 'test cost: {v}',
+    'log.weights': 'weights: {v}',
+    'log.biases': 'biases: {v}',
+    'log.layerWeights': 'layer {i} weights: {v}',
+    'log.layerBiases': 'layer {i} biases: {v}',
+    'log.paused': 'paused at step {n}',
+
+    'plot.title': 'Points and the fitted curve',
+    'plot.label': 'Scatter plot of the training points (circles) and test points (triangles) with the network\'s fitted curve. Click to add a point.',
+    'plot.train': 'train',
+    'plot.test': 'test',
+    'plot.fit': 'network',
+    'plot.predictLabel': 'Predict at x',
+    'plot.predict': 'x = {x} → ŷ = {y}',
+    'plot.predictHint': 'Point at the plot or type an x to read the prediction.',
+    'loss.title': 'Loss',
+    'loss.label': 'Loss curve: training loss at every step, test cost sampled every few steps.',
+    'loss.log': 'Log scale',
+    'grid.title': 'The fitted line every 100 steps',
+    'grid.note': 'After the steps 0, 100, …, 900, as in the tutorial\'s 5 × 2 figure. Panels fill in as training passes them.',
+    'grid.panel': 'step {step}',
+    'grid.empty': 'step {step}: not reached yet',
+    'grid.cost': 'cost={cost} k={k}',
+
+    'diverge.title': 'Training diverged',
+    'diverge.nan': 'At step {step} the loss became {value}: the weights ran off to infinity.',
+    'diverge.explode': 'At step {step} the loss grew to {value}, more than a million times its first value.',
+    'diverge.advice': 'The learning rate {lr} is too large for this model. A learning rate of about {stable} should be stable. Press Reset to start over.',
+    'diverge.apply': 'Use learning rate {stable}',
+
+    'share.title': 'Save and share',
+    'share.exportRun': 'Export run',
+    'share.exportConfig': 'Export config',
+    'share.copyLink': 'Copy link',
+    'share.copied': 'The link is copied.',
+    'share.copyFailed': 'The link could not be copied ({error}); select it below and copy it by hand.',
+
+    'err.prefix': 'Problem: ',
+    'err.dismiss': 'Dismiss',
+    'err.config': 'These settings are not valid: {error}',
+    'err.url': 'The settings in the link could not be read ({error}); the tutorial\'s defaults are used instead.',
+    'err.wasm': 'The network engine could not be loaded: {error}',
+    'err.wasmTimeout': 'the engine did not start within 30 seconds',
+    'err.number': '{field}: “{value}” is not a number.',
+    'err.generic': '{error}',
+    'err.noscript': 'nnplay needs JavaScript and WebAssembly.',
+
+    'explain.title': 'How it works',
+  },
+  zh: {
+    'doc.title': 'nnplay — 神经网络学习游乐场',
+    'app.tagline': '搭一个 Keras 风格的小网络，一步一步地训练，看它怎样拟合这些点。',
+    'lang.label': '语言',
+    'backend.label': '后端',
+    'backend.auto': '自动',
+    'backend.webgpu': 'WebGPU',
+    'backend.cpu': 'CPU',
+    'backend.loading': '正在加载网络引擎…',
+    'backend.fallback': 'WebGPU 无法启动（{error}），改用 CPU 训练。',
+
+    'data.title': '数据',
+    'data.kind': '形状',
+    'data.kind.linear': '直线',
+    'data.kind.quadratic': '二次曲线',
+    'data.kind.sine': '正弦',
+    'data.kind.step': '阶跃',
+    'data.kind.custom': '自定义点',
+    'data.n': '点数',
+    'data.slope': '斜率',
+    'data.intercept': '截距',
+    'data.noise': '噪声（标准差）',
+    'data.x_min': 'x 起点',
+    'data.x_max': 'x 终点',
+    'data.seed': '随机种子',
+    'data.newSeed': '换一个种子',
+    'data.shuffle': '划分前打乱',
+    'data.train_fraction': '训练集比例',
+    'data.hint': '在图上点击即可添加一个点（数据随之变为自定义点）。',
+    'data.csv': '粘贴 CSV 格式的点（每行 x,y）',
+    'data.csvApply': '使用这些点',
+    'data.csvError': '无法读取 CSV：{error}',
+    'data.custom': '{n} 个自定义点',
+
+    'model.title': '模型',
+    'model.layer': '第 {i} 层',
+    'model.units': '神经元数',
+    'model.activation': '激活函数',
+    'model.remove': '删除第 {i} 层',
+    'model.add': '添加隐藏层',
+    'model.outputNote': '最后一层只有一个神经元：输出预测的 y。',
+    'model.loss': '损失函数',
+    'model.optimizer': '优化器',
+    'model.lr': '学习率',
+    'model.momentum': '动量',
+    'model.nesterov': 'Nesterov 动量',
+    'model.batch': '批大小（留空：全部训练点）',
+    'model.logEvery': '每隔多少步输出',
+    'model.steps': '训练多少步后测试',
+    'model.summary': 'model.summary()',
+    'model.code': '对应的 Keras 代码',
+
+    'train.title': '训练',
+    'train.step': '单步',
+    'train.step100': '走 100 步',
+    'train.play': '开始',
+    'train.pause': '暂停',
+    'train.reset': '重置',
+    'train.evaluate': '测试误差和权重',
+    'train.speed': '速度',
+    'train.speedMax': '最快',
+    'train.speedValue': '每帧 {n} 步',
+    'train.stepCount': '步数',
+    'train.stepsPerSec': '步/秒',
+    'train.trainCost': '训练误差',
+    'train.testCost': '测试误差',
+    'train.shortcuts': '快捷键：空格键开始或暂停，→ 键走一步。',
+
+    'log.title': '控制台',
+    'log.header': '训练',
+    'log.testHeader': '测试',
+    'log.trainCost': 'train cost: {v}',
+    'log.testCost': 'test cost: {v}',
+    'log.weights': 'weights: {v}',
+    'log.biases': 'biases: {v}',
+    'log.layerWeights': '第 {i} 层 weights: {v}',
+    'log.layerBiases': '第 {i} 层 biases: {v}',
+    'log.paused': '在第 {n} 步暂停',
+
+    'plot.title': '散点与拟合曲线',
+    'plot.label': '训练点（圆点）和测试点（三角）的散点图，以及网络拟合出的曲线。点击可添加一个点。',
+    'plot.train': '训练',
+    'plot.test': '测试',
+    'plot.fit': '网络',
+    'plot.predictLabel': '在 x 处预测',
+    'plot.predict': 'x = {x} → ŷ = {y}',
+    'plot.predictHint': '把指针移到图上，或输入一个 x，即可读出预测值。',
+    'loss.title': '损失',
+    'loss.label': '损失曲线：每一步的训练损失，以及每隔若干步取样的测试误差。',
+    'loss.log': '对数坐标',
+    'grid.title': '每 100 步的拟合直线',
+    'grid.note': '第 0、100、…、900 步之后的结果，对应教程里 5 × 2 的那张图。训练经过这些步时，格子逐个填上。',
+    'grid.panel': '第 {step} 步',
+    'grid.empty': '第 {step} 步：尚未到达',
+    'grid.cost': 'cost={cost} k={k}',
+
+    'diverge.title': '训练发散了',
+    'diverge.nan': '第 {step} 步的损失变成了 {value}：权重已经跑向无穷大。',
+    'diverge.explode': '第 {step} 步的损失涨到了 {value}，超过初始值的一百万倍。',
+    'diverge.advice': '对这个模型来说，学习率 {lr} 太大了。大约 {stable} 的学习率应当是稳定的。按“重置”可以重新开始。',
+    'diverge.apply': '改用学习率 {stable}',
+
+    'share.title': '保存与分享',
+    'share.exportRun': '导出运行记录',
+    'share.exportConfig': '导出配置',
+    'share.copyLink': '复制链接',
+    'share.copied': '链接已复制。',
+    'share.copyFailed': '无法复制链接（{error}），请在下方选中后手动复制。',
+
+    'err.prefix': '问题：',
+    'err.dismiss': '关闭',
+    'err.config': '这些设置无效：{error}',
+    'err.url': '无法读取链接中的设置（{error}），改用教程的默认设置。',
+    'err.wasm': '无法加载网络引擎：{error}',
+    'err.wasmTimeout': '引擎在 30 秒内没有启动',
+    'err.number': '{field}：“{value}”不是数字。',
+    'err.generic': '{error}',
+    'err.noscript': 'nnplay 需要 JavaScript 和 WebAssembly。',
+
+    'explain.title': '原理浅说',
+  },
+};
+
+// The explanation beside the playground: our own words, one block per language.
+const EXPLAIN = {
+  en: `
+<h3>A neuron</h3>
+<p>A neuron takes its inputs, multiplies each by a weight, adds them up, adds one more number (the bias),
+and passes the total through an activation function. With one input and no activation, that is exactly the
+straight line <code>ŷ = w·x + b</code>: the tutorial's whole network is a single such neuron.</p>
+<h3>Layers</h3>
+<p>The input layer is simply the data you feed in (here one number, x). The output layer gives the answer
+(here one number, the predicted y). Any layers between them are hidden layers: each of their neurons looks at
+all the outputs of the layer before and passes its own result on. Keras calls a layer like that
+<code>Dense</code>, and <code>Sequential</code> stacks them in order.</p>
+<h3>How training corrects errors</h3>
+<p>The loss measures how wrong the predictions are, for example the mean of the squared differences (MSE).
+The gradient tells, for every weight, which way to move it to make the loss smaller and how strongly the loss
+reacts. The optimizer moves each weight a little against its gradient; the learning rate sets how far.
+Keras' <code>train_on_batch</code> does one such correction and returns the loss measured just before it.
+Too small a learning rate crawls; too large a one overshoots further every step until the numbers blow up:
+try 50 and watch the warning.</p>
+<h3>Activation functions</h3>
+<p>Stacking layers of plain weighted sums still gives a straight line, however many you add. A non-linear
+activation such as <code>relu</code> or <code>tanh</code> bends each neuron's output, and many bent pieces
+together can follow a curve. Pick the sine data, add a hidden layer of 16 <code>tanh</code> units, switch to
+Adam, and watch the curve form.</p>
+<h3>Where the arithmetic runs</h3>
+<p>Keras itself does no arithmetic: it hands the work to a backend. It reads the choice from the
+<code>"backend"</code> entry of <code>~/.keras/keras.json</code>, and the environment variable
+<code>KERAS_BACKEND</code> overrides that file; at import time it tells you which backend it is using.
+nnplay does the same in the browser: the backend switch (or <code>?backend=</code> in the address) picks
+WebGPU, the CPU, or auto, which takes WebGPU when the browser offers a usable adapter and the CPU otherwise,
+and the line at the top says which one runs and why.</p>`,
+  zh: `
+<h3>神经元</h3>
+<p>一个神经元把每个输入乘上各自的权重，全部加起来，再加上一个数（偏置），最后把总和送进激活函数。
+只有一个输入、不用激活函数时，它正好是一条直线 <code>ŷ = w·x + b</code>：教程里的整个网络就是这样一个神经元。</p>
+<h3>层</h3>
+<p>输入层就是送进来的数据（这里是一个数 x）。输出层给出答案（这里是一个数，即预测的 y）。
+夹在两者之间的都是隐藏层：其中每个神经元都读取上一层的全部输出，再把自己的结果往下传。
+Keras 把这样的层叫作 <code>Dense</code>，用 <code>Sequential</code> 按顺序把它们叠起来。</p>
+<h3>训练怎样纠正错误</h3>
+<p>损失函数衡量预测错得有多厉害，例如差值平方的平均（MSE）。梯度告诉我们：每个权重该往哪个方向调、
+损失对它有多敏感。优化器让每个权重逆着梯度挪一小步，挪多远由学习率决定。Keras 的
+<code>train_on_batch</code> 做一次这样的修正，并返回修正之前测得的损失。学习率太小，进展缓慢；
+太大，每一步都冲得更远，最后数值爆炸：试试把它设成 50，看看出现的警告。</p>
+<h3>激活函数</h3>
+<p>只把加权求和一层层叠起来，无论叠多少层，结果仍是一条直线。<code>relu</code>、<code>tanh</code>
+这样的非线性激活函数会把每个神经元的输出“掰弯”，许多弯曲的小段合在一起就能贴合曲线。
+选正弦数据，加一个 16 个 <code>tanh</code> 神经元的隐藏层，换成 Adam，看曲线慢慢成形。</p>
+<h3>计算在哪里进行</h3>
+<p>Keras 本身不做运算，而是交给一个后端。它从 <code>~/.keras/keras.json</code> 的 <code>"backend"</code>
+一项读取选择，环境变量 <code>KERAS_BACKEND</code> 可以覆盖这个文件；导入时它会告诉你正在使用哪个后端。
+nnplay 在浏览器里照此办理：后端开关（或地址中的 <code>?backend=</code>）选择 WebGPU、CPU 或“自动”——
+浏览器提供可用的适配器时用 WebGPU，否则用 CPU；页面顶部那一行会说明实际用的是哪一个，以及原因。</p>`,
+};
+
+export const LANGS = ['en', 'zh'];
+let current = 'en';
+
+/** Picks the language: `requested` if supported, else the browser's, else English. */
+export function setLang(requested) {
+  const browser = (navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en';
+  current = LANGS.includes(requested) ? requested : browser;
+  document.documentElement.lang = current === 'zh' ? 'zh-CN' : 'en';
+  return current;
+}
+
+export function lang() {
+  return current;
+}
+
+/** The string `key` with `{name}` replaced from `vars`. */
+export function t(key, vars = {}) {
+  const s = STRINGS[current][key] ?? STRINGS.en[key] ?? key;
+  return s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+}
+
+export function explanationHtml() {
+  return EXPLAIN[current];
+}
+
+/** Fills `[data-i18n]` (text), `[data-i18n-label]` (aria-label) and `[data-i18n-title]` under `root`. */
+export function applyI18n(root = document) {
+  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll('[data-i18n-label]')) el.setAttribute('aria-label', t(el.dataset.i18nLabel));
+  for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
+  document.title = t('doc.title');
+}

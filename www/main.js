@@ -1,0 +1,675 @@
+// The page's wiring: it loads the engine, keeps one Experiment, trains it in small chunks per
+// animation frame, and hands numbers to the drawing and text modules. No network maths here.
+
+import { t, setLang, lang, applyI18n, explanationHtml } from './i18n.js';
+import * as url from './state.js';
+import { Surface, theme, viewOf, drawFit, drawLoss, drawPanel } from './plot.js';
+import { Controls } from './controls.js';
+import * as ui from './ui.js';
+
+const $ = (id) => document.getElementById(id);
+const GRID_PANELS = 10;
+const GRID_EVERY = 100;
+const FIT_POINTS = 121;
+const FRAME_BUDGET_MS = 8;
+const SPEEDS = [1, 2, 5, 10, 20, 50, Infinity];
+const EXPLODE = 1e6;
+const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)');
+const darkScheme = matchMedia('(prefers-color-scheme: dark)');
+
+const app = {
+  wasm: null,
+  defaults: null,
+  config: null,
+  backendChoice: 'auto',
+  exp: null,
+  generation: 0,
+  playing: false,
+  run: null,
+  msPerStep: 0.05,
+  fitFrame: null,
+  hoverX: null,
+  lastDraw: 0,
+};
+
+// Calls on one Experiment must not overlap: every call goes through this queue.
+let queue = Promise.resolve();
+function serial(fn) {
+  const p = queue.then(fn);
+  queue = p.catch(() => {});
+  return p;
+}
+
+function freshRun() {
+  return {
+    losses: [],
+    test: [],
+    panels: new Array(GRID_PANELS).fill(null),
+    data: null,
+    view: null,
+    fit: null,
+    hover: null,
+    diverged: false,
+    evaluatedAtSteps: false,
+    rate: [],
+  };
+}
+
+const log = new ui.Log($('log'));
+const surfaces = {};
+let controls;
+
+// ---------- start ----------
+
+function wasmReady() {
+  if (window.wasmBindings) return Promise.resolve(window.wasmBindings);
+  return new Promise((resolve, reject) => {
+    addEventListener('TrunkApplicationStarted', () => resolve(window.wasmBindings), { once: true });
+    setTimeout(() => reject(new Error(t('err.wasmTimeout'))), 30000);
+  });
+}
+
+addEventListener('error', (e) => ui.showError(t('err.generic', { error: e.message })));
+addEventListener('unhandledrejection', (e) => {
+  e.preventDefault();
+  ui.showError(t('err.generic', { error: ui.message(e.reason) }));
+});
+
+async function start() {
+  const query = url.readQuery();
+  setLang(query.lang);
+  $('lang').value = lang();
+  applyI18n();
+  $('explain').innerHTML = explanationHtml();
+  updateSpeedText();
+  buildGrid();
+
+  try {
+    app.wasm = await wasmReady();
+  } catch (e) {
+    ui.showError(t('err.wasm', { error: ui.message(e) }));
+    return;
+  }
+  const w = app.wasm;
+  app.defaults = JSON.parse(w.defaultConfig());
+  const { changes, error } = url.readHashChanges();
+  app.config = app.defaults;
+  if (error) ui.showError(t('err.url', { error }));
+  else {
+    try {
+      app.config = JSON.parse(w.normalizeConfig(JSON.stringify(url.merge(app.defaults, changes))));
+    } catch (e) {
+      ui.showError(t('err.url', { error: ui.message(e) }));
+    }
+  }
+  app.backendChoice = query.backend ?? app.config.backend;
+  $('backend').value = app.backendChoice;
+
+  controls = new Controls({
+    activations: Array.from(w.activationNames()),
+    onChange: applyConfig,
+    onError: ui.showError,
+    newSeed: () => w.randomSeed(),
+    currentPoints,
+  });
+  controls.render(app.config);
+
+  surfaces.fit = new Surface($('fit-canvas'), drawMain);
+  surfaces.loss = new Surface($('loss-canvas'), drawLossPlot);
+  wireEvents();
+  await rebuild();
+  performance.mark('nnplay:ready');
+}
+
+// ---------- the experiment ----------
+
+function renderText() {
+  const json = JSON.stringify(app.config);
+  try {
+    $('summary').textContent = app.wasm.summaryOf(json);
+    $('keras-code').textContent = app.wasm.kerasCode(json);
+  } catch (e) {
+    ui.showError(t('err.config', { error: ui.message(e) }));
+  }
+}
+
+/** Takes an edited config: checks it, stores it in the URL, rebuilds the run. */
+function applyConfig(next) {
+  let normal;
+  try {
+    normal = JSON.parse(app.wasm.normalizeConfig(JSON.stringify(next)));
+  } catch (e) {
+    ui.showError(t('err.config', { error: ui.message(e) }));
+    return;
+  }
+  app.config = normal;
+  url.writeConfig(app.config, app.defaults);
+  controls.render(app.config);
+  rebuild();
+}
+
+/** A fresh Experiment for the current config and backend choice (Reset does this too). */
+async function rebuild() {
+  const gen = ++app.generation;
+  pause(false);
+  const json = JSON.stringify(app.config);
+  const choice = app.backendChoice;
+  renderText();
+  let made;
+  try {
+    made = await serial(async () => {
+      let exp;
+      try {
+        exp = await app.wasm.Experiment.create(json, choice);
+      } catch (e) {
+        if (choice !== 'webgpu') throw e;
+        ui.showError(t('backend.fallback', { error: ui.message(e) }));
+        exp = await app.wasm.Experiment.create(json, 'cpu');
+      }
+      if (gen !== app.generation) {
+        exp.free();
+        return false;
+      }
+      app.exp?.free();
+      app.exp = exp;
+      return true;
+    });
+  } catch (e) {
+    ui.showError(t('err.config', { error: ui.message(e) }));
+    return;
+  }
+  if (!made) return;
+  const exp = app.exp;
+  $('backend-line').textContent = exp.backendLine;
+  $('backend-line').dataset.backend = exp.backend;
+  const d = plain(exp.dataset());
+  app.run = freshRun();
+  const run = app.run;
+  run.data = {
+    train: { x: d.xTrain, y: d.yTrain },
+    test: { x: d.xTest, y: d.yTest },
+  };
+  run.view = viewOf([run.data.train, run.data.test]);
+  $('diverge').hidden = true;
+  log.clear();
+  log.add(t('log.header'));
+  await refreshFit();
+  showStats();
+  redrawAll();
+}
+
+// The engine may hand back JS Maps for JSON objects: plain objects are easier to read.
+function plain(v) {
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [k, plain(x)]));
+  if (Array.isArray(v)) return v.map(plain);
+  return v;
+}
+
+function currentPoints() {
+  const { train, test } = app.run?.data ?? { train: { x: [], y: [] }, test: { x: [], y: [] } };
+  const pts = [];
+  for (const s of [train, test]) for (let i = 0; i < s.x.length; i++) pts.push([round6(s.x[i]), round6(s.y[i])]);
+  return pts;
+}
+
+function round6(v) {
+  return Number(v.toPrecision(6));
+}
+
+function fitXs() {
+  const { xMin, xMax } = app.run.view;
+  const xs = new Float32Array(FIT_POINTS);
+  for (let i = 0; i < FIT_POINTS; i++) xs[i] = xMin + ((xMax - xMin) * i) / (FIT_POINTS - 1);
+  return xs;
+}
+
+/** Predicts the fitted curve (and the hovered x) with the current weights. */
+async function refreshFit() {
+  const run = app.run;
+  const gen = app.generation;
+  const xs = fitXs();
+  const hx = app.hoverX;
+  const ask = hx === null ? xs : Float32Array.from([...xs, hx]);
+  const ys = await serial(() => app.exp.predict(ask));
+  if (gen !== app.generation) return;
+  run.fit = { xs, ys: ys.subarray(0, FIT_POINTS) };
+  run.hover = hx === null ? null : { x: hx, y: ys[FIT_POINTS] };
+  showPrediction();
+}
+
+function showPrediction() {
+  const h = app.run?.hover;
+  $('predict-out').textContent = h ? t('plot.predict', { x: ui.short(h.x), y: ui.f32(h.y) }) : '';
+}
+
+// ---------- training ----------
+
+function stepsDone() {
+  return app.run ? app.run.losses.length : 0;
+}
+
+/** The next step count at which a chunk must stop: grid panels, log lines, the evaluation. */
+function nextBoundary(done) {
+  const after = (every) => {
+    let m = Math.floor(done / every) * every;
+    if (m + 1 <= done) m += every;
+    return m + 1;
+  };
+  let b = after(app.config.training.log_every);
+  const g = after(GRID_EVERY);
+  if ((g - 1) / GRID_EVERY < GRID_PANELS) b = Math.min(b, g);
+  if (app.config.training.steps > done) b = Math.min(b, app.config.training.steps);
+  return b;
+}
+
+/** Trains `n` steps (n ≤ the distance to the next boundary) and handles what they reached. */
+async function trainChunk(n) {
+  const run = app.run;
+  const gen = app.generation;
+  const t0 = performance.now();
+  const losses = await serial(() => app.exp.train(n));
+  if (gen !== app.generation) return false;
+  const dt = performance.now() - t0;
+  app.msPerStep = 0.7 * app.msPerStep + 0.3 * Math.max(1e-4, dt / n);
+  const start = run.losses.length;
+  const logEvery = app.config.training.log_every;
+  for (let i = 0; i < losses.length; i++) {
+    const index = start + i;
+    const v = losses[i];
+    run.losses.push(v);
+    if (index % logEvery === 0) log.add(t('log.trainCost', { v: ui.f32(v) }));
+    const first = run.losses[0];
+    if (!run.diverged && (!Number.isFinite(v) || (first > 0 && v > EXPLODE * first))) diverged(index, v);
+  }
+  const done = run.losses.length;
+  run.rate.push([performance.now(), done]);
+  if (run.diverged) return false;
+  const index = done - 1;
+  if (index % GRID_EVERY === 0 && index / GRID_EVERY < GRID_PANELS) await snapshot(index / GRID_EVERY);
+  if (index % logEvery === 0) await sampleTest(index);
+  if (done === app.config.training.steps && !run.evaluatedAtSteps) {
+    run.evaluatedAtSteps = true;
+    performance.mark(`nnplay:trained-${done}`);
+    await refreshFit();
+    log.add(t('log.testHeader'));
+    await evaluate();
+  }
+  return gen === app.generation;
+}
+
+async function sampleTest(index) {
+  const gen = app.generation;
+  const cost = await serial(() => app.exp.testCost());
+  if (gen !== app.generation) return;
+  app.run.test.push([index, cost]);
+  $('test-cost').textContent = ui.f32(cost);
+  return cost;
+}
+
+async function snapshot(k) {
+  const gen = app.generation;
+  const xs = fitXs();
+  const ys = await serial(() => app.exp.predict(xs));
+  const cost = await serial(() => app.exp.testCost());
+  if (gen !== app.generation) return;
+  app.run.panels[k] = { fit: { xs, ys }, cost };
+  drawGridPanel(k);
+}
+
+/** Trains `n` steps, stopping at every boundary; draws once at the end. */
+async function advance(n) {
+  while (n > 0 && app.run && !app.run.diverged) {
+    const k = Math.min(n, nextBoundary(stepsDone()) - stepsDone());
+    if (!(await trainChunk(k))) break;
+    n -= k;
+  }
+  if (app.run && !app.run.diverged) await sampleTestAt();
+  await refreshFit();
+  showStats();
+  redrawAll();
+}
+
+function stepLimit() {
+  return SPEEDS[Number($('speed').value)];
+}
+
+/** One animation frame of Play: train for about FRAME_BUDGET_MS, then draw. */
+async function tick() {
+  if (!app.playing) return;
+  const gen = app.generation;
+  const t0 = performance.now();
+  try {
+    let left = stepLimit();
+    while (app.playing && gen === app.generation && left > 0) {
+      const byTime = Math.max(1, Math.floor((FRAME_BUDGET_MS - (performance.now() - t0)) / app.msPerStep));
+      const k = Math.min(left, byTime, nextBoundary(stepsDone()) - stepsDone());
+      if (!(await trainChunk(k))) break;
+      left -= k;
+      if (performance.now() - t0 >= FRAME_BUDGET_MS) break;
+    }
+    if (gen !== app.generation) return;
+    const now = performance.now();
+    if (!reducedMotion.matches || now - app.lastDraw > 500) {
+      app.lastDraw = now;
+      await refreshFit();
+      drawMain();
+      drawLossPlot();
+    }
+    showStats();
+  } catch (e) {
+    ui.showError(t('err.generic', { error: ui.message(e) }));
+    pause(false);
+    return;
+  }
+  if (app.playing && gen === app.generation) requestAnimationFrame(tick);
+}
+
+function play() {
+  if (app.playing || !app.run || app.run.diverged) return;
+  app.playing = true;
+  app.run.rate = [[performance.now(), stepsDone()]];
+  setPlayButtons();
+  requestAnimationFrame(tick);
+}
+
+/** Stops Play; `report` logs the test cost and weights, as the tutorial prints them. */
+function pause(report = true) {
+  const was = app.playing;
+  app.playing = false;
+  setPlayButtons();
+  if (was && report && app.run && !app.run.diverged) {
+    const gen = app.generation;
+    serial(() => Promise.resolve()).then(async () => {
+      if (gen !== app.generation) return;
+      log.add(t('log.paused', { n: stepsDone() }));
+      await evaluate();
+      await refreshFit();
+      showStats();
+      redrawAll();
+    });
+  }
+}
+
+function setPlayButtons() {
+  $('play').disabled = app.playing;
+  $('pause').disabled = !app.playing;
+  if (app.playing) $('pause').focus({ preventScroll: true });
+}
+
+/** Logs `test cost`, `weights` and `biases` like the tutorial's evaluate/get_weights. */
+async function evaluate() {
+  const gen = app.generation;
+  const cost = await sampleTestAt();
+  const weights = plain(await serial(() => app.exp.weights()));
+  if (gen !== app.generation) return;
+  log.add(t('log.testCost', { v: ui.f32(cost) }));
+  const layers = app.config.model.layers;
+  let j = 0;
+  layers.forEach((layer, i) => {
+    const kernel = weights[j++];
+    const bias = layer.use_bias ? weights[j++] : null;
+    const one = layers.length === 1;
+    log.add(one ? t('log.weights', { v: ui.matrixText(kernel) }) : t('log.layerWeights', { i: i + 1, v: ui.matrixText(kernel) }));
+    if (bias) log.add(one ? t('log.biases', { v: ui.vectorText(bias) }) : t('log.layerBiases', { i: i + 1, v: ui.vectorText(bias) }));
+  });
+}
+
+async function sampleTestAt() {
+  const cost = await serial(() => app.exp.testCost());
+  $('test-cost').textContent = ui.f32(cost);
+  return cost;
+}
+
+function diverged(index, value) {
+  const run = app.run;
+  run.diverged = true;
+  app.playing = false;
+  setPlayButtons();
+  let stable = app.exp.stableLearningRate();
+  if (!(stable > 0 && Number.isFinite(stable))) stable = app.config.optimizer.learning_rate / 10;
+  // Two significant digits, rounded down, so the offer stays on the stable side.
+  const mag = 10 ** (Math.floor(Math.log10(stable)) - 1);
+  stable = Number((Math.floor(stable / mag) * mag).toPrecision(2));
+  const what = Number.isFinite(value) ? 'diverge.explode' : 'diverge.nan';
+  $('diverge-text').textContent = `${t(what, { step: index, value: ui.short(value) })} ${t('diverge.advice', {
+    lr: app.config.optimizer.learning_rate, stable,
+  })}`;
+  const apply = $('diverge-apply');
+  apply.textContent = t('diverge.apply', { stable });
+  apply.onclick = () => {
+    const next = structuredClone(app.config);
+    next.optimizer.learning_rate = stable;
+    applyConfig(next);
+  };
+  $('diverge').hidden = false;
+}
+
+function showStats() {
+  const run = app.run;
+  const done = stepsDone();
+  $('step-count').textContent = String(done);
+  $('step-count').dataset.value = String(done);
+  const last = run?.losses[done - 1];
+  $('train-cost').textContent = last === undefined ? '–' : ui.f32(last);
+  $('train-cost').dataset.value = last === undefined ? '' : String(last);
+  if (!run || done === 0) $('test-cost').textContent = '–';
+  const now = performance.now();
+  if (run) {
+    while (run.rate.length > 2 && now - run.rate[0][0] > 1000) run.rate.shift();
+    const [t0, s0] = run.rate[0] ?? [now, done];
+    const rate = app.playing && now - t0 > 50 ? ((done - s0) * 1000) / (now - t0) : 0;
+    $('steps-per-sec').textContent = String(Math.round(rate));
+  }
+}
+
+// ---------- drawing ----------
+
+let colours = null;
+function palette() {
+  colours ??= theme();
+  return colours;
+}
+
+function labels() {
+  return { train: t('plot.train'), test: t('plot.test'), fit: t('plot.fit') };
+}
+
+function drawMain() {
+  const run = app.run;
+  if (!run || !surfaces.fit) return;
+  app.fitFrame = drawFit(surfaces.fit, palette(), {
+    train: run.data.train, test: run.data.test, fit: run.fit, hover: run.hover, view: run.view, labels: labels(),
+  });
+}
+
+function drawLossPlot() {
+  const run = app.run;
+  if (!run || !surfaces.loss) return;
+  drawLoss(surfaces.loss, palette(), {
+    train: run.losses, test: run.test, log: $('loss-log').checked,
+    labels: { train: t('plot.train'), test: t('plot.test') },
+  });
+}
+
+function buildGrid() {
+  const items = [];
+  surfaces.grid = [];
+  for (let k = 0; k < GRID_PANELS; k++) {
+    const canvas = document.createElement('canvas');
+    canvas.setAttribute('role', 'img');
+    const cap = document.createElement('p');
+    cap.className = 'panel-caption';
+    const li = document.createElement('li');
+    li.className = 'grid-panel';
+    li.dataset.k = String(k);
+    li.append(canvas, cap);
+    items.push(li);
+    surfaces.grid.push(new Surface(canvas, () => drawGridPanel(k)));
+  }
+  $('grid').replaceChildren(...items);
+}
+
+function drawGridPanel(k) {
+  const li = $('grid').children[k];
+  const panel = app.run?.panels[k];
+  const step = k * GRID_EVERY;
+  li.classList.toggle('filled', !!panel);
+  const caption = panel
+    ? `${t('grid.panel', { step })} · ${t('grid.cost', { cost: ui.short(panel.cost), k })}`
+    : t('grid.empty', { step });
+  li.querySelector('.panel-caption').textContent = panel
+    ? t('grid.cost', { cost: ui.short(panel.cost), k }) : t('grid.panel', { step });
+  li.querySelector('canvas').setAttribute('aria-label', caption);
+  if (!app.run) return;
+  drawPanel(surfaces.grid[k], palette(), {
+    train: app.run.data.train, test: app.run.data.test, fit: panel?.fit, view: app.run.view,
+  });
+}
+
+function redrawAll() {
+  drawMain();
+  drawLossPlot();
+  for (let k = 0; k < GRID_PANELS; k++) drawGridPanel(k);
+}
+
+function updateSpeedText() {
+  const v = SPEEDS[Number($('speed').value)];
+  $('speed-value').textContent = v === Infinity ? t('train.speedMax') : t('train.speedValue', { n: v });
+}
+
+// ---------- events ----------
+
+function guarded(fn) {
+  return (...args) => Promise.resolve(fn(...args)).catch((e) => ui.showError(t('err.generic', { error: ui.message(e) })));
+}
+
+function wireEvents() {
+  $('step').addEventListener('click', guarded(() => { pause(false); return advance(1); }));
+  $('step100').addEventListener('click', guarded(() => { pause(false); return advance(100); }));
+  $('play').addEventListener('click', play);
+  $('pause').addEventListener('click', () => pause(true));
+  $('reset').addEventListener('click', guarded(() => rebuild()));
+  $('evaluate').addEventListener('click', guarded(() => { pause(false); return evaluate(); }));
+  $('speed').addEventListener('input', updateSpeedText);
+  $('loss-log').addEventListener('change', drawLossPlot);
+  $('add-layer').addEventListener('click', () => controls.addLayer());
+
+  $('csv-apply').addEventListener('click', () => {
+    let flat;
+    try {
+      flat = app.wasm.parseCsv($('csv').value);
+    } catch (e) {
+      ui.showError(t('data.csvError', { error: ui.message(e) }));
+      return;
+    }
+    const points = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) points.push([flat[i], flat[i + 1]]);
+    const next = structuredClone(app.config);
+    next.data.kind = 'custom';
+    next.data.points = points;
+    applyConfig(next);
+  });
+
+  $('lang').addEventListener('change', () => {
+    setLang($('lang').value);
+    url.writeQuery('lang', lang());
+    applyI18n();
+    $('explain').innerHTML = explanationHtml();
+    updateSpeedText();
+    controls.render(app.config);
+    redrawAll();
+  });
+
+  $('backend').addEventListener('change', guarded(() => {
+    app.backendChoice = $('backend').value;
+    url.writeQuery('backend', app.backendChoice === 'auto' ? null : app.backendChoice);
+    applyConfig({ ...app.config, backend: app.backendChoice });
+  }));
+
+  const canvas = $('fit-canvas');
+  const dataAt = (e) => {
+    const r = canvas.getBoundingClientRect();
+    const f = app.fitFrame;
+    if (!f) return null;
+    const px = e.clientX - r.left, py = e.clientY - r.top;
+    if (px < f.left || px > f.left + f.w || py < f.top || py > f.top + f.h) return null;
+    return { x: f.dataX(px), y: f.dataY(py) };
+  };
+  canvas.addEventListener('pointermove', (e) => {
+    const p = dataAt(e);
+    hoverAt(p ? p.x : null);
+  });
+  canvas.addEventListener('pointerleave', () => hoverAt(null));
+  canvas.addEventListener('click', (e) => {
+    const p = dataAt(e);
+    if (!p) return;
+    const next = structuredClone(app.config);
+    next.data.points = next.data.kind === 'custom' && next.data.points ? next.data.points : currentPoints();
+    next.data.points.push([round6(p.x), round6(p.y)]);
+    next.data.kind = 'custom';
+    applyConfig(next);
+  });
+  $('predict-x').addEventListener('input', () => {
+    const v = Number($('predict-x').value);
+    hoverAt($('predict-x').value.trim() !== '' && Number.isFinite(v) ? v : null);
+  });
+
+  $('export-run').addEventListener('click', guarded(async () => {
+    const text = await serial(() => app.exp.record());
+    ui.download('nnplay-run.json', text);
+  }));
+  $('export-config').addEventListener('click', guarded(async () => {
+    ui.download('nnplay-config.json', await serial(() => app.exp.configJson()));
+  }));
+  $('copy-link').addEventListener('click', async () => {
+    const link = $('share-link');
+    link.value = location.href;
+    try {
+      await navigator.clipboard.writeText(location.href);
+      link.hidden = true;
+      ui.status(t('share.copied'));
+    } catch (e) {
+      link.hidden = false;
+      link.select();
+      ui.status(t('share.copyFailed', { error: ui.message(e) }));
+    }
+  });
+
+  document.addEventListener('keydown', (e) => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const tag = e.target?.tagName;
+    if (['INPUT', 'SELECT', 'TEXTAREA', 'BUTTON', 'A', 'SUMMARY'].includes(tag) || e.target?.isContentEditable) return;
+    if (e.key === ' ') {
+      e.preventDefault();
+      if (app.playing) pause(true); else play();
+    } else if (e.key === 'ArrowRight') {
+      e.preventDefault();
+      pause(false);
+      guarded(() => advance(1))();
+    }
+  });
+
+  darkScheme.addEventListener('change', () => {
+    colours = null;
+    redrawAll();
+  });
+}
+
+let hoverBusy = false;
+function hoverAt(x) {
+  app.hoverX = x;
+  if (x === null) {
+    if (app.run) app.run.hover = null;
+    showPrediction();
+    drawMain();
+    return;
+  }
+  if (hoverBusy || app.playing) return; // while playing, each frame's refresh includes it
+  hoverBusy = true;
+  refreshFit().then(drawMain).catch((e) => ui.showError(ui.message(e))).finally(() => {
+    hoverBusy = false;
+    if (app.hoverX !== null && app.run?.hover?.x !== app.hoverX) hoverAt(app.hoverX);
+  });
+}
+
+start().catch((e) => ui.showError(t('err.generic', { error: ui.message(e) })));

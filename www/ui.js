@@ -1,0 +1,106 @@
+// Page output that is not a plot: the error area, the console log, number formatting and file
+// downloads. Nothing here knows about the network.
+
+import { t } from './i18n.js';
+
+const $ = (id) => document.getElementById(id);
+
+/** The message of a thrown value, for people. */
+export function message(e) {
+  if (e && typeof e === 'object' && 'message' in e) return String(e.message);
+  return String(e);
+}
+
+/** Shows an error in words in the page's alert area (each distinct message once). */
+export function showError(text) {
+  const box = $('alerts');
+  for (const p of box.querySelectorAll('.alert-text')) if (p.textContent === text) return;
+  const item = document.createElement('div');
+  item.className = 'alert';
+  const p = document.createElement('p');
+  p.className = 'alert-text';
+  p.textContent = text;
+  const close = document.createElement('button');
+  close.type = 'button';
+  close.className = 'alert-close';
+  close.textContent = '×';
+  close.setAttribute('aria-label', t('err.dismiss'));
+  close.addEventListener('click', () => item.remove());
+  item.append(p, close);
+  box.append(item);
+}
+
+export function clearErrors() {
+  $('alerts').replaceChildren();
+}
+
+/** A short, polite status line (e.g. "link copied"). */
+export function status(text) {
+  $('status').textContent = text;
+}
+
+/** The shortest decimal that reads back as the same float32, as NumPy prints float32 values. */
+export function f32(v) {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
+  const x = Math.fround(v);
+  for (let p = 1; p <= 9; p++) {
+    const s = x.toPrecision(p);
+    if (Math.fround(Number(s)) === x) return String(Number(s));
+  }
+  return String(x);
+}
+
+/** A value shown to people: four significant digits. */
+export function short(v) {
+  if (!Number.isFinite(v)) return f32(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e5 || a < 1e-4)) return v.toExponential(3);
+  return String(Number(v.toPrecision(4)));
+}
+
+/** NumPy-style text of a kernel `{shape: [rows, cols], values}`: `[[a b] [c d]]`. */
+export function matrixText({ shape, values }) {
+  const [rows, cols] = shape;
+  const flat = Array.from(values, f32);
+  const out = [];
+  for (let r = 0; r < rows; r++) out.push(`[${flat.slice(r * cols, r * cols + cols).join(' ')}]`);
+  return `[${out.join(' ')}]`;
+}
+
+/** NumPy-style text of a bias (any shape, printed flat): `[a b]`. */
+export function vectorText({ values }) {
+  return `[${Array.from(values, f32).join(' ')}]`;
+}
+
+/** The console: a bounded list of lines. */
+export class Log {
+  constructor(el, max = 400) {
+    this.el = el;
+    this.max = max;
+    this.lines = [];
+  }
+
+  clear() {
+    this.lines = [];
+    this.el.textContent = '';
+  }
+
+  add(line) {
+    this.lines.push(line);
+    if (this.lines.length > this.max) this.lines.splice(0, this.lines.length - this.max);
+    this.el.textContent = this.lines.join('\n');
+    this.el.scrollTop = this.el.scrollHeight;
+  }
+}
+
+/** Offers `text` as a file download. */
+export function download(filename, text) {
+  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
