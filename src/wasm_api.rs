@@ -15,7 +15,6 @@ use crate::record::{BackendChoice, Config};
 use crate::run::Experiment as CoreExperiment;
 use crate::tensor::Tensor;
 use crate::{Activation, Initializer, Sequential as CoreSequential};
-use serde::Serialize;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;

@@ -27,6 +27,10 @@ const app = {
   playing: false,
   run: null,
   msPerStep: 0.05,
+  // On WebGPU a call costs mostly its read-back latency and the main thread only waits (it is
+  // not blocked), so chunks are sized by call time instead: doubled while a call takes under
+  // GPU_FAST_MS, halved above GPU_SLOW_MS.
+  gpuChunk: 16,
   fitFrame: null,
   hoverX: null,
   lastDraw: 0,
@@ -248,6 +252,14 @@ function stepsDone() {
   return app.run ? app.run.losses.length : 0;
 }
 
+const GPU_FAST_MS = 25;
+const GPU_SLOW_MS = 60;
+
+/** Whether the experiment trains on WebGPU (calls wait on the GPU without blocking the page). */
+function onGpu() {
+  return !!app.exp && app.exp.backend === 'webgpu';
+}
+
 /** The next step count at which a chunk must stop: grid panels, log lines, the evaluation. */
 function nextBoundary(done) {
   const after = (every) => {
@@ -271,6 +283,10 @@ async function trainChunk(n) {
   if (gen !== app.generation) return false;
   const dt = performance.now() - t0;
   app.msPerStep = 0.7 * app.msPerStep + 0.3 * Math.max(1e-4, dt / n);
+  if (onGpu() && n >= app.gpuChunk) {
+    if (dt < GPU_FAST_MS) app.gpuChunk = Math.min(4096, app.gpuChunk * 2);
+    else if (dt > GPU_SLOW_MS) app.gpuChunk = Math.max(1, Math.floor(app.gpuChunk / 2));
+  }
   const start = run.losses.length;
   const logEvery = app.config.training.log_every;
   for (let i = 0; i < losses.length; i++) {
@@ -317,6 +333,14 @@ async function snapshot(k) {
 }
 
 /** Trains `n` steps, stopping at every boundary; draws once at the end. */
+/** Step presses queue up: each one starts when the previous is done, so chunks never overlap. */
+let advancing = Promise.resolve();
+function queueAdvance(n) {
+  const next = advancing.then(() => advance(n));
+  advancing = next.catch(() => {});
+  return next;
+}
+
 async function advance(n) {
   while (n > 0 && app.run && !app.run.diverged) {
     const k = Math.min(n, nextBoundary(stepsDone()) - stepsDone());
@@ -341,7 +365,9 @@ async function tick() {
   try {
     let left = stepLimit();
     while (app.playing && gen === app.generation && left > 0) {
-      const byTime = Math.max(1, Math.floor((FRAME_BUDGET_MS - (performance.now() - t0)) / app.msPerStep));
+      const byTime = onGpu()
+        ? app.gpuChunk
+        : Math.max(1, Math.floor((FRAME_BUDGET_MS - (performance.now() - t0)) / app.msPerStep));
       const k = Math.min(left, byTime, nextBoundary(stepsDone()) - stepsDone());
       if (!(await trainChunk(k))) break;
       left -= k;
@@ -515,10 +541,10 @@ function drawGridPanel(k) {
   const step = k * GRID_EVERY;
   li.classList.toggle('filled', !!panel);
   const caption = panel
-    ? `${t('grid.panel', { step })} · ${t('grid.cost', { cost: ui.short(panel.cost), k })}`
+    ? `${t('grid.panel', { step })} · ${t('grid.cost', { cost: ui.short(panel.cost), k: k + 1 })}`
     : t('grid.empty', { step });
   li.querySelector('.panel-caption').textContent = panel
-    ? t('grid.cost', { cost: ui.short(panel.cost), k }) : t('grid.panel', { step });
+    ? t('grid.cost', { cost: ui.short(panel.cost), k: k + 1 }) : t('grid.panel', { step });
   li.querySelector('canvas').setAttribute('aria-label', caption);
   if (!app.run) return;
   drawPanel(surfaces.grid[k], palette(), {
@@ -544,8 +570,8 @@ function guarded(fn) {
 }
 
 function wireEvents() {
-  $('step').addEventListener('click', guarded(() => { pause(false); return advance(1); }));
-  $('step100').addEventListener('click', guarded(() => { pause(false); return advance(100); }));
+  $('step').addEventListener('click', guarded(() => { pause(false); return queueAdvance(1); }));
+  $('step100').addEventListener('click', guarded(() => { pause(false); return queueAdvance(100); }));
   $('play').addEventListener('click', play);
   $('pause').addEventListener('click', () => pause(true));
   $('reset').addEventListener('click', guarded(() => rebuild()));
@@ -645,7 +671,7 @@ function wireEvents() {
     } else if (e.key === 'ArrowRight') {
       e.preventDefault();
       pause(false);
-      guarded(() => advance(1))();
+      guarded(() => queueAdvance(1))();
     }
   });
 

@@ -77,7 +77,8 @@ async function waitFor(page, fn, arg, timeout = 15000) {
 const ready = (page) => waitFor(page, () => performance.getEntriesByName('nnplay:ready').length > 0, undefined, 30000);
 const stepCount = (page) => page.$eval('#step-count', (e) => Number(e.dataset.value));
 const trainCost = (page) => page.$eval('#train-cost', (e) => Number(e.dataset.value));
-const untilStep = (page, n) => waitFor(page, (n) => Number(document.querySelector('#step-count').dataset.value) === n, n);
+const untilStep = (page, n, timeout) =>
+  waitFor(page, (n) => Number(document.querySelector('#step-count').dataset.value) === n, n, timeout);
 
 /** Non-background pixels of a canvas (the background is its top-left pixel). */
 function inkOf(page, selector) {
@@ -204,10 +205,17 @@ async function suite(label, webgpu, base) {
     await untilStep(page, 0);
     assert((await page.$$('.grid-panel.filled')).length === 0, 'panels filled before training');
     for (let i = 0; i < 10; i++) await page.click('#step100');
-    await untilStep(page, 1000);
-    await waitFor(page, () => document.querySelectorAll('.grid-panel.filled').length === 10);
+    // SwiftShader runs WebGPU on the CPU at about a hundred steps a second here.
+    await untilStep(page, 1000, webgpu ? 120000 : 15000);
+    await waitFor(page, () => document.querySelectorAll('.grid-panel.filled').length === 10, null, webgpu ? 60000 : 15000)
+      .catch(async (e) => {
+        const n = await page.$$eval('.grid-panel.filled', (ps) => ps.length);
+        const step = await page.$eval('#step-count', (e) => e.dataset.value);
+        throw new Error(`${n} panels filled at step ${step}: ${e.message}`);
+      });
     const captions = await page.$$eval('.panel-caption', (ps) => ps.map((p) => p.textContent));
-    assert(captions.every((c, k) => new RegExp(`^cost=\\S+ k=${k}$`).test(c)), `captions: ${captions.join(' | ')}`);
+    // Numbered 1 to 10, as the tutorial's figure numbers its subplots.
+    assert(captions.every((c, k) => new RegExp(`^cost=\\S+ k=${k + 1}$`).test(c)), `captions: ${captions.join(' | ')}`);
     const ink = await inkOf(page, '.grid-panel:last-child canvas');
     assert(ink.ink > ink.total * 0.01, 'last panel blank');
     await page.$eval('#grid', (e) => e.scrollIntoView());
