@@ -307,7 +307,18 @@ impl Backend for GpuBackend {
 
     fn describe(&self) -> String {
         let s = &self.ctx.summary;
-        format!("{}, {}, {}", s.name, s.backend, s.device_type)
+        // Browsers often hide the adapter's name; say what is known instead.
+        let name = if s.name.is_empty() {
+            "unnamed browser adapter"
+        } else {
+            &s.name
+        };
+        let kind = if s.is_software {
+            "software, no real GPU".to_string()
+        } else {
+            s.device_type.clone()
+        };
+        format!("{name}, {}, {kind}", s.backend)
     }
 
     fn alloc(&mut self, rows: usize, cols: usize) -> Buf {
