@@ -1,6 +1,6 @@
 // Reductions: column sums (bias gradients) and the mean loss with its gradient.
-// Each output is summed by one invocation or one workgroup in a fixed order, so results are
-// deterministic from run to run.
+// Each output is summed by one workgroup in a fixed order, so results are deterministic from
+// run to run.
 
 struct Params {
     // column_sums: rows, cols. loss: number of elements, loss code, flags, log length.
@@ -20,20 +20,76 @@ struct Params {
 @group(0) @binding(6) var<storage, read_write> cursor: array<f32>;
 @group(0) @binding(7) var<storage, read_write> grad: array<f32>;
 
-// sums[j] = Σᵢ m[i, j], one invocation per column, rows in order (as the CPU backend adds).
-@compute @workgroup_size(256)
-fn column_sums(@builtin(global_invocation_id) gid: vec3<u32>) {
+var<workgroup> part: array<f32, 256>;
+
+// sums[j] = Σᵢ m[i, j] for 16 columns per workgroup: 16 row lanes per column each add every
+// 16th row (four independent chains, so loads overlap), then a tree over the lanes in a fixed
+// order. Consecutive invocations read consecutive columns.
+@compute @workgroup_size(16, 16)
+fn column_sums(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(local_invocation_id) lid: vec3<u32>,
+) {
     let rows = p.a;
     let cols = p.b;
-    let j = gid.x;
-    if (j >= cols) {
-        return;
+    let j = wid.x * 16u + lid.x;
+    let lane = lid.y;
+    var s0 = 0.0;
+    var s1 = 0.0;
+    var s2 = 0.0;
+    var s3 = 0.0;
+    if (j < cols) {
+        var i = lane;
+        while (i + 48u < rows) {
+            s0 += m[i * cols + j];
+            s1 += m[(i + 16u) * cols + j];
+            s2 += m[(i + 32u) * cols + j];
+            s3 += m[(i + 48u) * cols + j];
+            i += 64u;
+        }
+        while (i < rows) {
+            s0 += m[i * cols + j];
+            i += 16u;
+        }
     }
+    part[lane * 16u + lid.x] = (s0 + s1) + (s2 + s3);
+    workgroupBarrier();
+    for (var half = 8u; half > 0u; half >>= 1u) {
+        if (lane < half) {
+            part[lane * 16u + lid.x] += part[(lane + half) * 16u + lid.x];
+        }
+        workgroupBarrier();
+    }
+    if (lane == 0u && j < cols) {
+        sums[j] = part[lid.x];
+    }
+}
+
+// The same for fewer than 16 columns (a bias of one unit): one workgroup per column, its 256
+// invocations each adding every 256th row, then a tree.
+@compute @workgroup_size(256)
+fn column_sum_narrow(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(local_invocation_index) t: u32,
+) {
+    let rows = p.a;
+    let cols = p.b;
+    let j = wid.x;
     var s = 0.0;
-    for (var i = 0u; i < rows; i++) {
+    for (var i = t; i < rows; i += 256u) {
         s += m[i * cols + j];
     }
-    sums[j] = s;
+    part[t] = s;
+    workgroupBarrier();
+    for (var half = 128u; half > 0u; half >>= 1u) {
+        if (t < half) {
+            part[t] += part[t + half];
+        }
+        workgroupBarrier();
+    }
+    if (t == 0u) {
+        sums[j] = part[0];
+    }
 }
 
 const LOSS_MSE: u32 = 0u;

@@ -12,8 +12,10 @@ pub(crate) enum Kernel {
     BiasActivation,
     /// `out = grad ⊙ act'(z)`.
     ActivationBackward,
-    /// Column sums, one invocation per column.
+    /// Column sums, 16 columns per workgroup.
     ColumnSums,
+    /// Column sums of fewer than 16 columns, one workgroup per column.
+    ColumnSumsNarrow,
     /// Mean loss into the log, and its gradient.
     Loss,
     /// An optimizer update.
@@ -43,7 +45,7 @@ impl Kernel {
         match self {
             Kernel::Matmul { .. } => Module::Matmul,
             Kernel::BiasActivation | Kernel::ActivationBackward => Module::Elementwise,
-            Kernel::ColumnSums | Kernel::Loss => Module::Reduce,
+            Kernel::ColumnSums | Kernel::ColumnSumsNarrow | Kernel::Loss => Module::Reduce,
             Kernel::ApplyGradient | Kernel::Increment => Module::Optimizer,
         }
     }
@@ -54,6 +56,7 @@ impl Kernel {
             Kernel::BiasActivation => "bias_activation",
             Kernel::ActivationBackward => "activation_backward",
             Kernel::ColumnSums => "column_sums",
+            Kernel::ColumnSumsNarrow => "column_sum_narrow",
             Kernel::Loss => "loss",
             Kernel::ApplyGradient => "apply_gradient",
             Kernel::Increment => "increment",
@@ -67,7 +70,7 @@ impl Kernel {
             Kernel::Matmul { .. } => &[1, 2, 3],
             Kernel::BiasActivation => &[1, 2, 3],
             Kernel::ActivationBackward => &[3, 4, 5, 6],
-            Kernel::ColumnSums => &[1, 2],
+            Kernel::ColumnSums | Kernel::ColumnSumsNarrow => &[1, 2],
             Kernel::Loss => &[3, 4, 5, 6, 7],
             Kernel::ApplyGradient => &[1, 2, 3, 4, 5],
             Kernel::Increment => &[6],

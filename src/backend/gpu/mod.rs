@@ -504,7 +504,17 @@ impl Backend for GpuBackend {
         Self::distinct("column_sums", out, &[m])?;
         self.forget(out);
         let params = [rows as u32, cols as u32, 0, 0, 0, 0, 0, 0];
-        self.record(Kernel::ColumnSums, &[m.0, out.0], params, grid_1d(cols))
+        if cols < 16 {
+            self.record(
+                Kernel::ColumnSumsNarrow,
+                &[m.0, out.0],
+                params,
+                (cols as u32, 1, 1),
+            )
+        } else {
+            let groups = cols.div_ceil(16) as u32;
+            self.record(Kernel::ColumnSums, &[m.0, out.0], params, (groups, 1, 1))
+        }
     }
 
     fn loss(
