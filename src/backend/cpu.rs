@@ -1,6 +1,6 @@
 //! The CPU backend: every operation runs at once on the host, over ndarray and plain loops.
 
-use super::{Backend, BackendKind, Buf, Counters};
+use super::{check, Backend, BackendKind, Buf, Counters};
 use crate::activation::Activation;
 use crate::error::{Error, Result};
 use crate::loss::Loss;
@@ -59,14 +59,6 @@ impl CpuBackend {
     fn dims(&self, b: Buf) -> Result<(usize, usize)> {
         let s = self.slot(b)?;
         Ok((s.rows, s.cols))
-    }
-
-    fn same_shape(&self, op: &str, a: Buf, b: Buf) -> Result<()> {
-        let (sa, sb) = (self.dims(a)?, self.dims(b)?);
-        if sa != sb {
-            return Err(Error::shapes(op, sa, sb));
-        }
-        Ok(())
     }
 
     /// Runs `f(out, inputs…)` with `out` taken out of the arena.
@@ -221,17 +213,8 @@ impl Backend for CpuBackend {
     }
 
     fn matmul(&mut self, a: Buf, trans_a: bool, b: Buf, trans_b: bool, out: Buf) -> Result<()> {
-        let (ar, ac) = self.dims(a)?;
-        let (br, bc) = self.dims(b)?;
-        let (m, k) = if trans_a { (ac, ar) } else { (ar, ac) };
-        let (k2, n) = if trans_b { (bc, br) } else { (br, bc) };
-        if k != k2 {
-            return Err(Error::shapes("matmul", (m, k), (k2, n)));
-        }
-        let od = self.dims(out)?;
-        if od != (m, n) {
-            return Err(Error::shapes("matmul (output)", od, (m, n)));
-        }
+        let (m, k, n) = check::matmul(&|b| self.dims(b), a, trans_a, b, trans_b, out)?;
+        let ((ar, ac), (br, bc)) = (self.dims(a)?, self.dims(b)?);
         self.with_out(out, |me, o| {
             let (ad, bd) = (me.data(a)?, me.data(b)?);
             if m * n * k <= SMALL_GEMM {
@@ -270,7 +253,7 @@ impl Backend for CpuBackend {
             ));
         }
         if out != z {
-            self.same_shape("bias_activation (z vs out)", z, out)?;
+            check::same_shape(&|b| self.dims(b), "bias_activation (z vs out)", z, out)?;
         }
         let mut zs = self.take(z)?;
         if let Some(b) = bias {
@@ -314,9 +297,7 @@ impl Backend for CpuBackend {
         act: Activation,
         out: Buf,
     ) -> Result<()> {
-        self.same_shape("activation_backward (grad vs z)", grad, z)?;
-        self.same_shape("activation_backward (grad vs a)", grad, a)?;
-        self.same_shape("activation_backward (grad vs out)", grad, out)?;
+        check::activation_backward(&|b| self.dims(b), grad, z, a, out)?;
         self.with_out(out, |me, o| {
             let (g, zs, as_) = (me.data(grad)?, me.data(z)?, me.data(a)?);
             for i in 0..o.data.len() {
@@ -327,15 +308,7 @@ impl Backend for CpuBackend {
     }
 
     fn column_sums(&mut self, m: Buf, out: Buf) -> Result<()> {
-        let (rows, cols) = self.dims(m)?;
-        let od = self.dims(out)?;
-        if od != (1, cols) {
-            return Err(Error::shapes(
-                "column_sums (input vs output)",
-                (rows, cols),
-                od,
-            ));
-        }
+        let (_, cols) = check::column_sums(&|b| self.dims(b), m, out)?;
         self.with_out(out, |me, o| {
             let data = me.data(m)?;
             if cols == 1 {
@@ -361,9 +334,9 @@ impl Backend for CpuBackend {
         out: Buf,
         cursor: Option<Buf>,
     ) -> Result<()> {
-        self.same_shape("loss (y_pred vs y_true)", y_pred, y_true)?;
+        check::same_shape(&|b| self.dims(b), "loss (y_pred vs y_true)", y_pred, y_true)?;
         if let Some(g) = grad {
-            self.same_shape("loss (y_pred vs gradient)", y_pred, g)?;
+            check::same_shape(&|b| self.dims(b), "loss (y_pred vs gradient)", y_pred, g)?;
         }
         let index = match cursor {
             Some(c) => self.data(c)?.first().copied().unwrap_or(0.0) as usize,
@@ -414,18 +387,7 @@ impl Backend for CpuBackend {
         slots: &[Buf],
         iterations: Buf,
     ) -> Result<()> {
-        self.same_shape("apply_gradient (param vs grad)", param, grad)?;
-        if slots.len() != opt.slots() {
-            return Err(Error::Backend(format!(
-                "{} needs {} state arrays, got {}",
-                opt.name(),
-                opt.slots(),
-                slots.len()
-            )));
-        }
-        for s in slots {
-            self.same_shape("apply_gradient (param vs optimizer state)", param, *s)?;
-        }
+        check::apply_gradient(&|b| self.dims(b), opt, param, grad, slots)?;
         let t = self.data(iterations)?.first().copied().unwrap_or(1.0);
         let mut state: Vec<Slot> = Vec::with_capacity(slots.len());
         for s in slots {

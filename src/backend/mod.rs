@@ -9,6 +9,7 @@
 //! Counters (the step's loss cursor, the optimizer's iteration count) live in one-element
 //! buffers, so a run of many steps needs no host round trip at all.
 
+mod check;
 pub mod cpu;
 pub mod gpu;
 

@@ -13,7 +13,7 @@ mod kernels;
 
 pub use context::AdapterSummary;
 
-use super::{Backend, BackendKind, Buf, Counters};
+use super::{check, Backend, BackendKind, Buf, Counters};
 use crate::activation::Activation;
 use crate::error::{Error, Result};
 use crate::loss::Loss;
@@ -161,26 +161,6 @@ impl GpuBackend {
     fn len(&self, b: Buf) -> Result<usize> {
         let (r, c) = self.dims(b)?;
         Ok(r * c)
-    }
-
-    fn same_shape(&self, op: &str, a: Buf, b: Buf) -> Result<()> {
-        let (sa, sb) = (self.dims(a)?, self.dims(b)?);
-        if sa != sb {
-            return Err(Error::shapes(op, sa, sb));
-        }
-        Ok(())
-    }
-
-    /// An output must not be bound as an input of the same dispatch (WebGPU forbids a
-    /// writable binding aliasing another one).
-    fn distinct(op: &str, out: Buf, inputs: &[Buf]) -> Result<()> {
-        if inputs.contains(&out) {
-            return Err(Error::Backend(format!(
-                "{op}: buffer {} is both an input and the output",
-                out.0
-            )));
-        }
-        Ok(())
     }
 
     fn placeholder(p: Placeholder) -> u32 {
@@ -390,18 +370,7 @@ impl Backend for GpuBackend {
     }
 
     fn matmul(&mut self, a: Buf, trans_a: bool, b: Buf, trans_b: bool, out: Buf) -> Result<()> {
-        let (ar, ac) = self.dims(a)?;
-        let (br, bc) = self.dims(b)?;
-        let (m, k) = if trans_a { (ac, ar) } else { (ar, ac) };
-        let (k2, n) = if trans_b { (bc, br) } else { (br, bc) };
-        if k != k2 {
-            return Err(Error::shapes("matmul", (m, k), (k2, n)));
-        }
-        let od = self.dims(out)?;
-        if od != (m, n) {
-            return Err(Error::shapes("matmul (output)", od, (m, n)));
-        }
-        Self::distinct("matmul", out, &[a, b])?;
+        let (m, k, n) = check::matmul(&|b| self.dims(b), a, trans_a, b, trans_b, out)?;
         self.forget(out);
         let params = [m as u32, n as u32, k as u32, 0, 0, 0, 0, 0];
         self.record(
@@ -429,8 +398,8 @@ impl Backend for GpuBackend {
                     bd,
                 ));
             }
-            Self::distinct("bias_activation", z, &[b])?;
-            Self::distinct("bias_activation", out, &[b])?;
+            check::distinct("bias_activation", z, &[b])?;
+            check::distinct("bias_activation", out, &[b])?;
         }
         let in_place = out == z;
         if in_place && act != Activation::Linear {
@@ -439,7 +408,7 @@ impl Backend for GpuBackend {
             ));
         }
         if !in_place {
-            self.same_shape("bias_activation (z vs out)", z, out)?;
+            check::same_shape(&|b| self.dims(b), "bias_activation (z vs out)", z, out)?;
         }
         self.forget(z);
         self.forget(out);
@@ -476,10 +445,7 @@ impl Backend for GpuBackend {
         act: Activation,
         out: Buf,
     ) -> Result<()> {
-        self.same_shape("activation_backward (grad vs z)", grad, z)?;
-        self.same_shape("activation_backward (grad vs a)", grad, a)?;
-        self.same_shape("activation_backward (grad vs out)", grad, out)?;
-        Self::distinct("activation_backward", out, &[grad, z, a])?;
+        check::activation_backward(&|b| self.dims(b), grad, z, a, out)?;
         self.forget(out);
         let len = self.len(out)?;
         let params = [len as u32, 0, act.code(), 0, 0, 0, 0, 0];
@@ -492,16 +458,7 @@ impl Backend for GpuBackend {
     }
 
     fn column_sums(&mut self, m: Buf, out: Buf) -> Result<()> {
-        let (rows, cols) = self.dims(m)?;
-        let od = self.dims(out)?;
-        if od != (1, cols) {
-            return Err(Error::shapes(
-                "column_sums (input vs output)",
-                (rows, cols),
-                od,
-            ));
-        }
-        Self::distinct("column_sums", out, &[m])?;
+        let (rows, cols) = check::column_sums(&|b| self.dims(b), m, out)?;
         self.forget(out);
         let params = [rows as u32, cols as u32, 0, 0, 0, 0, 0, 0];
         if cols < 16 {
@@ -526,16 +483,16 @@ impl Backend for GpuBackend {
         out: Buf,
         cursor: Option<Buf>,
     ) -> Result<()> {
-        self.same_shape("loss (y_pred vs y_true)", y_pred, y_true)?;
+        check::same_shape(&|b| self.dims(b), "loss (y_pred vs y_true)", y_pred, y_true)?;
         if let Some(g) = grad {
-            self.same_shape("loss (y_pred vs gradient)", y_pred, g)?;
-            Self::distinct("loss (gradient)", g, &[y_pred, y_true, out])?;
+            check::same_shape(&|b| self.dims(b), "loss (y_pred vs gradient)", y_pred, g)?;
+            check::distinct("loss (gradient)", g, &[y_pred, y_true, out])?;
         }
-        Self::distinct("loss (log)", out, &[y_pred, y_true])?;
+        check::distinct("loss (log)", out, &[y_pred, y_true])?;
         let out_len = self.len(out)?;
         let index = match cursor {
             Some(c) => {
-                Self::distinct("loss (cursor)", c, &[y_pred, y_true, out])?;
+                check::distinct("loss (cursor)", c, &[y_pred, y_true, out])?;
                 if grad == Some(c) {
                     return Err(Error::Backend("loss: the cursor is the gradient".into()));
                 }
@@ -590,18 +547,7 @@ impl Backend for GpuBackend {
         slots: &[Buf],
         iterations: Buf,
     ) -> Result<()> {
-        self.same_shape("apply_gradient (param vs grad)", param, grad)?;
-        if slots.len() != opt.slots() {
-            return Err(Error::Backend(format!(
-                "{} needs {} state arrays, got {}",
-                opt.name(),
-                opt.slots(),
-                slots.len()
-            )));
-        }
-        for s in slots {
-            self.same_shape("apply_gradient (param vs optimizer state)", param, *s)?;
-        }
+        check::apply_gradient(&|b| self.dims(b), opt, param, grad, slots)?;
         self.dims(iterations)?;
         let mut written = vec![param];
         written.extend_from_slice(slots);
@@ -614,7 +560,7 @@ impl Backend for GpuBackend {
                     .filter(|(j, _)| *j != i)
                     .map(|(_, b)| *b),
             );
-            Self::distinct("apply_gradient", *w, &others)?;
+            check::distinct("apply_gradient", *w, &others)?;
         }
         let len = self.len(param)?;
         let f = f32::to_bits;

@@ -1,0 +1,100 @@
+//! Shape and aliasing checks shared by the backends, so that both refuse the same calls with
+//! the same messages. Each takes the backend's shape lookup.
+
+use super::Buf;
+use crate::error::{Error, Result};
+use crate::optim::Optimizer;
+
+/// A backend's shape lookup: `(rows, cols)` of a buffer, or an error if it does not exist.
+pub(crate) type Dims<'a> = &'a dyn Fn(Buf) -> Result<(usize, usize)>;
+
+/// Requires `a` and `b` to have the same shape.
+pub(crate) fn same_shape(dims: Dims, op: &str, a: Buf, b: Buf) -> Result<()> {
+    let (sa, sb) = (dims(a)?, dims(b)?);
+    if sa != sb {
+        return Err(Error::shapes(op, sa, sb));
+    }
+    Ok(())
+}
+
+/// Requires the output not to be one of the inputs.
+pub(crate) fn distinct(op: &str, out: Buf, inputs: &[Buf]) -> Result<()> {
+    if inputs.contains(&out) {
+        return Err(Error::Backend(format!(
+            "{op}: buffer {} is both an input and the output",
+            out.0
+        )));
+    }
+    Ok(())
+}
+
+/// Checks `out = op(a) · op(b)`; returns `(m, k, n)`.
+pub(crate) fn matmul(
+    dims: Dims,
+    a: Buf,
+    trans_a: bool,
+    b: Buf,
+    trans_b: bool,
+    out: Buf,
+) -> Result<(usize, usize, usize)> {
+    let (ar, ac) = dims(a)?;
+    let (br, bc) = dims(b)?;
+    let (m, k) = if trans_a { (ac, ar) } else { (ar, ac) };
+    let (k2, n) = if trans_b { (bc, br) } else { (br, bc) };
+    if k != k2 {
+        return Err(Error::shapes("matmul", (m, k), (k2, n)));
+    }
+    let od = dims(out)?;
+    if od != (m, n) {
+        return Err(Error::shapes("matmul (output)", od, (m, n)));
+    }
+    distinct("matmul", out, &[a, b])?;
+    Ok((m, k, n))
+}
+
+/// Checks `out = grad ⊙ act'(z)`.
+pub(crate) fn activation_backward(dims: Dims, grad: Buf, z: Buf, a: Buf, out: Buf) -> Result<()> {
+    same_shape(dims, "activation_backward (grad vs z)", grad, z)?;
+    same_shape(dims, "activation_backward (grad vs a)", grad, a)?;
+    same_shape(dims, "activation_backward (grad vs out)", grad, out)?;
+    distinct("activation_backward", out, &[grad, z, a])
+}
+
+/// Checks `out[0, j] = Σᵢ m[i, j]`; returns the shape of `m`.
+pub(crate) fn column_sums(dims: Dims, m: Buf, out: Buf) -> Result<(usize, usize)> {
+    let (rows, cols) = dims(m)?;
+    let od = dims(out)?;
+    if od != (1, cols) {
+        return Err(Error::shapes(
+            "column_sums (input vs output)",
+            (rows, cols),
+            od,
+        ));
+    }
+    distinct("column_sums", out, &[m])?;
+    Ok((rows, cols))
+}
+
+/// Checks an optimizer update of `param` from `grad` with its state `slots`.
+pub(crate) fn apply_gradient(
+    dims: Dims,
+    opt: &Optimizer,
+    param: Buf,
+    grad: Buf,
+    slots: &[Buf],
+) -> Result<()> {
+    same_shape(dims, "apply_gradient (param vs grad)", param, grad)?;
+    if slots.len() != opt.slots() {
+        return Err(Error::Backend(format!(
+            "{} needs {} state arrays, got {}",
+            opt.name(),
+            opt.slots(),
+            slots.len()
+        )));
+    }
+    for s in slots {
+        same_shape(dims, "apply_gradient (param vs optimizer state)", param, *s)?;
+    }
+    distinct("apply_gradient", param, &[grad])?;
+    distinct("apply_gradient", param, slots)
+}
