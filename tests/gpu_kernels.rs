@@ -11,23 +11,10 @@ use nnplay::error::Error;
 use nnplay::loss::Loss;
 use nnplay::optim::Optimizer;
 use pollster::block_on;
-use std::sync::{Mutex, MutexGuard};
 
-/// Serialises the tests of this file: NVIDIA's Vulkan driver was seen to hang with a dozen
-/// devices polled from as many threads at once (two at once were fine).
-static ONE_DEVICE_AT_A_TIME: Mutex<()> = Mutex::new(());
+mod common;
 
-fn serial() -> MutexGuard<'static, ()> {
-    ONE_DEVICE_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn gpu() -> GpuBackend {
-    block_on(GpuBackend::new()).unwrap_or_else(|e| {
-        panic!("no GPU adapter: run `make setup` (installs mesa-vulkan-drivers) ({e})")
-    })
-}
+use common::gpu::{gpu, serial};
 
 /// Deterministic values in `[lo, hi)` (xorshift), so failures reproduce.
 fn values(n: usize, seed: u64, lo: f32, hi: f32) -> Vec<f32> {

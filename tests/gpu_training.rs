@@ -5,7 +5,6 @@
 
 use nnplay::activation::Activation;
 use nnplay::backend::cpu::CpuBackend;
-use nnplay::backend::gpu::GpuBackend;
 use nnplay::backend::Backend;
 use nnplay::engine::{split, Engine, LayerShape, LOSS_LOG_CAPACITY};
 use nnplay::error::Error;
@@ -14,23 +13,10 @@ use nnplay::optim::Optimizer;
 use nnplay::tensor::Tensor;
 use pollster::block_on;
 use serde_json::Value;
-use std::sync::{Mutex, MutexGuard};
 
-/// Serialises the tests of this file: NVIDIA's Vulkan driver was seen to hang with a dozen
-/// devices polled from as many threads at once (two at once were fine).
-static ONE_DEVICE_AT_A_TIME: Mutex<()> = Mutex::new(());
+mod common;
 
-fn serial() -> MutexGuard<'static, ()> {
-    ONE_DEVICE_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn gpu() -> GpuBackend {
-    block_on(GpuBackend::new()).unwrap_or_else(|e| {
-        panic!("no GPU adapter: run `make setup` (installs mesa-vulkan-drivers) ({e})")
-    })
-}
+use common::gpu::{gpu, serial};
 
 /// One Keras fixture, parsed.
 struct Fixture {

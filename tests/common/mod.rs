@@ -1,4 +1,8 @@
-//! Helpers shared by the native and wasm integration tests.
+//! Helpers shared by the native and wasm integration tests (each test binary uses a part).
+#![allow(dead_code)]
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod gpu;
 
 use nnplay::record::{weights_to_json, DatasetRecord};
 use nnplay::Config;
