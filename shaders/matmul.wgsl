@@ -116,3 +116,91 @@ fn store_row(row: u32, col: u32, v: vec4<f32>) {
         }
     }
 }
+
+// The same product for large outputs: each workgroup of 16×16 invocations computes a 128×128
+// tile, each invocation an 8×8 block (rows ty·4.. and 64 + ty·4.., columns tx·4.. and
+// 64 + tx·4..), so each value read from workgroup memory feeds twice the multiply-adds. K
+// advances 8 at a time. Chosen when the output has enough 128×128 tiles to fill the device.
+const BIG: u32 = 128u;
+const BKT: u32 = 8u;
+
+// big_a[kk * 32 + r / 4][r % 4] = op(a)[row0 + r, k0 + kk]; big_b likewise by columns.
+var<workgroup> big_a: array<vec4<f32>, 256>;
+var<workgroup> big_b: array<vec4<f32>, 256>;
+
+@compute @workgroup_size(16, 16)
+fn matmul_large(
+    @builtin(workgroup_id) wid: vec3<u32>,
+    @builtin(local_invocation_id) lid: vec3<u32>,
+) {
+    let tx = lid.x;
+    let ty = lid.y;
+    let tid = ty * 16u + tx;
+    let row0 = wid.y * BIG;
+    let col0 = wid.x * BIG;
+    // c<row block><row><column block>: rows ty*4 + row (+64 for row block 1), columns tx*4..
+    // (+64 for column block 1).
+    var c000 = vec4<f32>(0.0); var c001 = vec4<f32>(0.0);
+    var c010 = vec4<f32>(0.0); var c011 = vec4<f32>(0.0);
+    var c020 = vec4<f32>(0.0); var c021 = vec4<f32>(0.0);
+    var c030 = vec4<f32>(0.0); var c031 = vec4<f32>(0.0);
+    var c100 = vec4<f32>(0.0); var c101 = vec4<f32>(0.0);
+    var c110 = vec4<f32>(0.0); var c111 = vec4<f32>(0.0);
+    var c120 = vec4<f32>(0.0); var c121 = vec4<f32>(0.0);
+    var c130 = vec4<f32>(0.0); var c131 = vec4<f32>(0.0);
+    for (var k0 = 0u; k0 < p.k; k0 += BKT) {
+        // 128×8 values of each operand, 4 per invocation, consecutive invocations reading
+        // consecutive addresses of the stored (possibly transposed) matrix.
+        for (var l = 0u; l < 4u; l++) {
+            let idx = tid + l * 256u;
+            var r: u32;
+            var c: u32;
+            if (TRANS_A) {
+                c = idx / BIG;
+                r = idx % BIG;
+            } else {
+                r = idx / BKT;
+                c = idx % BKT;
+            }
+            big_a[c * 32u + r / 4u][r % 4u] = load_a(row0 + r, k0 + c);
+            var kk: u32;
+            var col: u32;
+            if (TRANS_B) {
+                col = idx / BKT;
+                kk = idx % BKT;
+            } else {
+                kk = idx / BIG;
+                col = idx % BIG;
+            }
+            big_b[kk * 32u + col / 4u][col % 4u] = load_b(k0 + kk, col0 + col);
+        }
+        workgroupBarrier();
+        for (var kk = 0u; kk < BKT; kk++) {
+            let a0 = big_a[kk * 32u + ty];
+            let a1 = big_a[kk * 32u + 16u + ty];
+            let b0 = big_b[kk * 32u + tx];
+            let b1 = big_b[kk * 32u + 16u + tx];
+            c000 += a0.x * b0; c001 += a0.x * b1;
+            c010 += a0.y * b0; c011 += a0.y * b1;
+            c020 += a0.z * b0; c021 += a0.z * b1;
+            c030 += a0.w * b0; c031 += a0.w * b1;
+            c100 += a1.x * b0; c101 += a1.x * b1;
+            c110 += a1.y * b0; c111 += a1.y * b1;
+            c120 += a1.z * b0; c121 += a1.z * b1;
+            c130 += a1.w * b0; c131 += a1.w * b1;
+        }
+        workgroupBarrier();
+    }
+    let r0 = row0 + ty * 4u;
+    let r1 = row0 + 64u + ty * 4u;
+    let q0 = col0 + tx * 4u;
+    let q1 = col0 + 64u + tx * 4u;
+    store_row(r0, q0, c000); store_row(r0, q1, c001);
+    store_row(r0 + 1u, q0, c010); store_row(r0 + 1u, q1, c011);
+    store_row(r0 + 2u, q0, c020); store_row(r0 + 2u, q1, c021);
+    store_row(r0 + 3u, q0, c030); store_row(r0 + 3u, q1, c031);
+    store_row(r1, q0, c100); store_row(r1, q1, c101);
+    store_row(r1 + 1u, q0, c110); store_row(r1 + 1u, q1, c111);
+    store_row(r1 + 2u, q0, c120); store_row(r1 + 2u, q1, c121);
+    store_row(r1 + 3u, q0, c130); store_row(r1 + 3u, q1, c131);
+}

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::loss::Loss;
 use crate::optim::Optimizer;
 use context::GpuContext;
-use kernels::{grid_1d, grid_matmul, Kernel, Kernels};
+use kernels::{grid_1d, grid_matmul, matmul_is_large, Kernel, Kernels};
 use std::collections::HashMap;
 
 /// Per-dispatch parameters: the WGSL `Params` struct of the kernel, as 32-bit words.
@@ -373,11 +373,16 @@ impl Backend for GpuBackend {
         let (m, k, n) = check::matmul(&|b| self.dims(b), a, trans_a, b, trans_b, out)?;
         self.forget(out);
         let params = [m as u32, n as u32, k as u32, 0, 0, 0, 0, 0];
+        let large = matmul_is_large(m, n);
         self.record(
-            Kernel::Matmul { trans_a, trans_b },
+            Kernel::Matmul {
+                trans_a,
+                trans_b,
+                large,
+            },
             &[a.0, b.0, out.0],
             params,
-            grid_matmul(m, n),
+            grid_matmul(m, n, large),
         )
     }
 
