@@ -143,11 +143,6 @@ impl<B: Backend> Engine<B> {
         &mut self.backend
     }
 
-    /// The shapes of the layers.
-    pub fn shapes(&self) -> &[LayerShape] {
-        &self.shapes
-    }
-
     /// Work counted by the backend.
     pub fn counters(&self) -> Counters {
         self.backend.counters()

@@ -640,24 +640,6 @@ impl Sequential {
     pub async fn export_state(&mut self) -> Result<TrainingState> {
         with_recovery!(self, "export_state", e => e.export_state().await)
     }
-
-    /// Moves the compiled model onto a new runtime, keeping weights and optimizer state.
-    ///
-    /// # Errors
-    /// [`Error::NotCompiled`] or a backend error.
-    pub async fn move_to(
-        &mut self,
-        make: impl FnOnce(Vec<LayerShape>, &[Tensor], Loss, Optimizer) -> Result<Runtime>,
-        note: Option<String>,
-    ) -> Result<()> {
-        let state = self.export_state().await?;
-        let (loss, opt) = self.compiled.expect("exported, so compiled");
-        let mut rt = make(self.shapes(), &state.weights, loss, opt)?;
-        on_engine!(&mut rt, e => e.import_state(&state))?;
-        self.runtime = Some(rt);
-        self.fallback_note = note;
-        Ok(())
-    }
 }
 
 fn check_batch_size(batch_size: Option<usize>) -> Result<usize> {
@@ -769,5 +751,167 @@ pub fn block_on<T>(f: impl std::future::Future<Output = Result<T>>) -> Result<T>
                 "this call waits for the GPU: use the async API in the browser".into(),
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Activation;
+
+    fn tutorial_model() -> Sequential {
+        let mut m = Sequential::with_seed(1);
+        m.add(Dense::new(1).input_dim(1)).unwrap();
+        m
+    }
+
+    #[test]
+    fn training_before_compile_is_an_error() {
+        let mut m = tutorial_model();
+        let x = Tensor::column(&[1.0]);
+        let e = m.train_on_batch(&x, &x).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "the model is not compiled: call compile(loss, optimizer) before train_on_batch"
+        );
+        assert!(m.evaluate(&x, &x, None).is_err());
+        assert!(m.predict(&x, None).is_err());
+    }
+
+    #[test]
+    fn bad_data_is_named() {
+        let mut m = tutorial_model();
+        m.compile("mse", Optimizer::default()).unwrap();
+        let x = Tensor::column(&[1.0, 2.0]);
+        let y3 = Tensor::column(&[1.0, 2.0, 3.0]);
+        let e = m.train_on_batch(&x, &y3).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "shape mismatch in train_on_batch (x vs y rows): (2, 1) and (3, 1)"
+        );
+        let wide = Tensor::from_rows(&[vec![1.0, 2.0]]).unwrap();
+        let e = m.predict(&wide, None).unwrap_err().to_string();
+        assert!(
+            e.contains("x vs the model's input_dim") && e.contains("(1, 2)"),
+            "{e}"
+        );
+        let inf = Tensor::column(&[f32::INFINITY, 1.0]);
+        let e = m.train_on_batch(&inf, &x).unwrap_err().to_string();
+        assert!(
+            e.starts_with("x contains a non-finite value (inf) at row 0"),
+            "{e}"
+        );
+        let empty = Tensor::zeros(0, 1);
+        assert!(matches!(
+            m.train_on_batch(&empty, &empty),
+            Err(Error::EmptyData(_))
+        ));
+        assert!(m
+            .evaluate(&x, &x, Some(0))
+            .unwrap_err()
+            .to_string()
+            .contains("batch_size"));
+    }
+
+    #[test]
+    fn layers_are_checked_when_added() {
+        let mut m = Sequential::new();
+        let e = m.add(Dense::new(3)).unwrap_err().to_string();
+        assert!(e.contains("the first layer needs input_dim"), "{e}");
+        m.add(Dense::new(3).input_dim(1)).unwrap();
+        let e = m.add(Dense::new(2).input_dim(5)).unwrap_err().to_string();
+        assert!(
+            e.contains("input_dim 5 but the previous layer has 3 units"),
+            "{e}"
+        );
+        let e = m.add(Dense::new(0)).unwrap_err().to_string();
+        assert!(e.starts_with("invalid units: 0"), "{e}");
+        let e = Sequential::new()
+            .compile("mse", Optimizer::default())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("add at least one layer"), "{e}");
+    }
+
+    #[test]
+    fn weights_per_model_and_per_layer_in_keras_order() {
+        let mut m = Sequential::with_seed(3);
+        m.add(Dense::new(4).input_dim(1).activation(Activation::Tanh))
+            .unwrap();
+        m.add(Dense::new(1)).unwrap();
+        let w = m.get_weights().unwrap();
+        let shapes: Vec<_> = w.iter().map(|t| t.shape()).collect();
+        assert_eq!(shapes, vec![(1, 4), (1, 4), (4, 1), (1, 1)]);
+        assert!(w[1].as_slice().iter().all(|b| *b == 0.0), "zero biases");
+        assert_eq!(m.count_params(), 8 + 5);
+        let e = m.set_weights(&w[..3]).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "set_weights: expected 4 arrays (kernel and bias per layer), got 3"
+        );
+        let mut bad = w.clone();
+        bad[2] = Tensor::zeros(1, 4);
+        let e = m.set_weights(&bad).unwrap_err().to_string();
+        assert_eq!(e, "set_weights: array 2 has shape (1, 4), expected (4, 1)");
+        assert_eq!(
+            m.get_weights().unwrap(),
+            w,
+            "a refused set_weights changes nothing"
+        );
+        m.compile("mse", Optimizer::default()).unwrap();
+        let layer1 = vec![Tensor::column(&[1.0, 2.0, 3.0, 4.0]), Tensor::row(&[0.5])];
+        m.set_layer_weights(1, &layer1).unwrap();
+        assert_eq!(m.layer_weights(1).unwrap(), layer1);
+        assert_eq!(m.layer_weights(0).unwrap(), w[..2].to_vec());
+        assert!(m.layer_weights(2).is_err());
+        assert!(m.set_layer_weights(1, &layer1[..1]).is_err());
+    }
+
+    #[test]
+    fn summary_is_keras_table() {
+        let mut m = Sequential::new();
+        m.add(Dense::new(16).input_dim(1).activation(Activation::Relu))
+            .unwrap();
+        m.add(Dense::new(1)).unwrap();
+        let s = m.summary();
+        assert!(s.starts_with("Model: \"sequential\"\n┏"));
+        assert!(s.contains(
+            "│ dense (Dense)                   │ (None, 16)             │            32 │"
+        ));
+        assert!(s.contains(
+            "│ dense_1 (Dense)                 │ (None, 1)              │            17 │"
+        ));
+        assert!(s.contains(" Total params: 49 (196.00 B)"));
+    }
+
+    #[test]
+    fn fit_checks_its_options() {
+        let mut m = tutorial_model();
+        m.compile("mse", Optimizer::sgd(0.1)).unwrap();
+        let x = Tensor::column(&[0.0, 1.0, 2.0, 3.0]);
+        let y = Tensor::column(&[1.0, 2.0, 3.0, 4.0]);
+        let bad = FitOptions {
+            validation_split: 1.0,
+            ..FitOptions::default()
+        };
+        assert!(m
+            .fit(&x, &y, bad)
+            .unwrap_err()
+            .to_string()
+            .contains("validation_split"));
+        let h = m
+            .fit(
+                &x,
+                &y,
+                FitOptions {
+                    epochs: 3,
+                    batch_size: 2,
+                    shuffle: true,
+                    validation_split: 0.25,
+                },
+            )
+            .unwrap();
+        assert_eq!((h.loss.len(), h.val_loss.len()), (3, 3));
+        assert!(h.loss[2] < h.loss[0]);
     }
 }

@@ -41,14 +41,6 @@ impl BackendKind {
             BackendKind::Webgpu => "webgpu",
         }
     }
-
-    /// The name shown to people (`CPU`, `WebGPU`).
-    pub fn display(self) -> &'static str {
-        match self {
-            BackendKind::Cpu => "CPU",
-            BackendKind::Webgpu => "WebGPU",
-        }
-    }
 }
 
 /// Work counted by a backend: asserted by tests, printed by the benchmark.
