@@ -380,6 +380,12 @@ impl Sequential {
     /// the last read-back (the steps since then are run again there), and
     /// [`Sequential::backend_line`] says so.
     pub async fn train_steps(&mut self, steps: usize, first_batch: usize) -> Result<Vec<f32>> {
+        if steps > crate::record::MAX_STEPS {
+            return Err(Error::invalid(
+                "steps",
+                format!("{steps} (at most {} per call)", crate::record::MAX_STEPS),
+            ));
+        }
         let rt = self.runtime("train_steps")?;
         match on_engine!(rt, e => e.train_loaded(steps, first_batch).await) {
             Err(Error::DeviceLost(why)) => {
@@ -913,5 +919,18 @@ mod tests {
             .unwrap();
         assert_eq!((h.loss.len(), h.val_loss.len()), (3, 3));
         assert!(h.loss[2] < h.loss[0]);
+    }
+
+    #[test]
+    fn absurd_step_counts_are_refused_before_allocating() {
+        let mut m = tutorial_model();
+        m.compile("mse", Optimizer::default()).unwrap();
+        let x = Tensor::column(&[1.0]);
+        m.load_train(&x, &x, None).unwrap();
+        let e = block_on(m.train_steps(usize::MAX, 0))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("invalid steps"), "{e}");
+        assert_eq!(block_on(m.train_steps(3, 0)).unwrap().len(), 3);
     }
 }

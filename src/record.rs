@@ -20,6 +20,9 @@ pub const RECORD_FORMAT: &str = "nnplay.run/1";
 /// The most layers a model may have.
 pub const MAX_LAYERS: usize = 16;
 
+/// The most `f32` values a model's buffers may hold (256 MB).
+pub const MAX_FLOATS: u64 = 64 << 20;
+
 /// The most steps one run may ask for.
 pub const MAX_STEPS: usize = 10_000_000;
 
@@ -264,6 +267,7 @@ impl Config {
             ));
         }
         self.optimizer.validate()?;
+        self.check_memory()?;
         let t = &self.training;
         if t.steps == 0 || t.steps > MAX_STEPS {
             return Err(Error::invalid(
@@ -279,6 +283,37 @@ impl Config {
         }
         if t.log_every == 0 {
             return Err(Error::invalid("training.log_every", "0 (must be ≥ 1)"));
+        }
+        Ok(())
+    }
+
+    /// Refuses models whose buffers would not fit comfortably in a browser tab: activations
+    /// and gradients for a batch (four arrays per layer) and weights with their gradients and
+    /// optimizer state (four arrays per weight).
+    fn check_memory(&self) -> Result<()> {
+        let points = match (&self.data.points, self.data.kind) {
+            (Some(p), crate::data::DataKind::Custom) => p.len(),
+            _ => self.data.n,
+        };
+        let batch = self.training.batch_size.unwrap_or(points).min(points) as u64;
+        let mut inputs = self.model.input_dim as u64;
+        let (mut activations, mut weights) = (0u64, 0u64);
+        for l in &self.model.layers {
+            let units = l.units as u64;
+            activations += 4 * batch * units;
+            weights += 4 * (inputs * units + units);
+            inputs = units;
+        }
+        let floats = activations + weights;
+        if floats > MAX_FLOATS {
+            return Err(Error::invalid(
+                "model.layers",
+                format!(
+                    "this model needs about {} MB of buffers for batches of {batch} (at most {} MB): use fewer or smaller layers, or a batch_size",
+                    floats * 4 / 1_000_000,
+                    MAX_FLOATS * 4 / 1_000_000
+                ),
+            ));
         }
         Ok(())
     }
@@ -525,6 +560,10 @@ mod tests {
             (r#"{"training": {"steps": 0}}"#, "training.steps"),
             (r#"{"data": {"n": 1}}"#, "data.n"),
             (r#"{"model": {"input_dim": 3}}"#, "input_dim"),
+            (
+                r#"{"data": {"n": 100000}, "model": {"layers": [{"units": 4096}, {"units": 4096}, {"units": 1}]}}"#,
+                "MB of buffers",
+            ),
         ];
         for (json, needle) in cases {
             let e = Config::from_json(json).unwrap_err().to_string();
