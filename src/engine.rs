@@ -148,54 +148,38 @@ impl<B: Backend> Engine<B> {
         self.backend.counters()
     }
 
-    /// The loss in use.
-    pub fn loss(&self) -> Loss {
-        self.loss
-    }
-
-    /// The optimizer in use.
-    pub fn optimizer(&self) -> Optimizer {
-        self.opt
-    }
-
-    /// Changes the loss.
-    pub fn set_loss(&mut self, loss: Loss) {
-        self.loss = loss;
-    }
-
     /// Changes the optimizer. State is kept when only hyper-parameters change and the kind of
     /// optimizer (and so its state arrays) stays the same; otherwise it restarts from zero.
     pub fn set_optimizer(&mut self, opt: Optimizer) -> Result<()> {
         opt.validate()?;
         let same_kind = std::mem::discriminant(&opt) == std::mem::discriminant(&self.opt)
             && opt.slots() == self.opt.slots();
-        if !same_kind {
-            let old: Vec<Buf> = self
-                .layers
-                .iter_mut()
-                .flat_map(|l| std::iter::once(&mut l.kernel).chain(l.bias.as_mut()))
-                .flat_map(|p| std::mem::take(&mut p.slots))
-                .collect();
-            for s in old {
-                self.backend.free(s);
-            }
-            let n = opt.slots();
-            let backend = &mut self.backend;
-            for layer in &mut self.layers {
-                for p in std::iter::once(&mut layer.kernel).chain(layer.bias.as_mut()) {
-                    let (r, c) = backend.shape(p.value);
-                    p.slots = (0..n).map(|_| backend.alloc(r, c)).collect();
-                }
-            }
-            self.backend.write(self.iterations, &[0.0])?;
-            self.opt = opt;
-            let zero = self.zero_slots();
-            if let Some(c) = &mut self.checkpoint {
-                c.slots = zero;
-                c.iterations = 0;
+        self.opt = opt;
+        if same_kind {
+            return Ok(());
+        }
+        let old: Vec<Buf> = self
+            .layers
+            .iter_mut()
+            .flat_map(|l| std::iter::once(&mut l.kernel).chain(l.bias.as_mut()))
+            .flat_map(|p| std::mem::take(&mut p.slots))
+            .collect();
+        for s in old {
+            self.backend.free(s);
+        }
+        let backend = &mut self.backend;
+        for layer in &mut self.layers {
+            for p in std::iter::once(&mut layer.kernel).chain(layer.bias.as_mut()) {
+                let (r, c) = backend.shape(p.value);
+                p.slots = (0..opt.slots()).map(|_| backend.alloc(r, c)).collect();
             }
         }
-        self.opt = opt;
+        self.backend.write(self.iterations, &[0.0])?;
+        let zero = self.zero_slots();
+        if let Some(c) = &mut self.checkpoint {
+            c.slots = zero;
+            c.iterations = 0;
+        }
         Ok(())
     }
 
