@@ -2,4 +2,4 @@
 
 mod dense;
 
-pub use dense::Dense;
+pub use dense::{Dense, MAX_UNITS};
