@@ -94,6 +94,8 @@ fn matmul_matches_cpu_for_every_transpose_and_odd_size() {
         (300, 257, 129),
         // Enough 128×128 tiles (16 × 14) for the large-tile kernel, with ragged edges.
         (2000, 65, 1700),
+        // Too few large tiles (5 × 6) but deep enough: two K slices (272 and 258 deep), added.
+        (600, 530, 700),
     ];
     for (m, k, n) in dims {
         for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {

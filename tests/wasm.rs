@@ -109,3 +109,45 @@ async fn auto_picks_the_expected_backend_and_matches_the_cpu() {
     let c = auto.model().counters();
     assert!(c.readbacks <= 3, "{c:?}");
 }
+
+/// One product `a · b` on a backend, read back.
+async fn product<B: nnplay::backend::Backend>(
+    be: &mut B,
+    a: &[f32],
+    b: &[f32],
+    (m, k, n): (usize, usize, usize),
+) -> Vec<f32> {
+    let (ab, bb, ob) = (be.alloc(m, k), be.alloc(k, n), be.alloc(m, n));
+    be.write(ab, a).unwrap();
+    be.write(bb, b).unwrap();
+    be.matmul(ab, false, bb, false, ob).unwrap();
+    be.read(&[ob]).await.unwrap().remove(0)
+}
+
+#[wasm_bindgen_test]
+async fn browser_webgpu_runs_every_matmul_pipeline_like_the_cpu() {
+    if EXPECTED_BACKEND != "webgpu" {
+        return;
+    }
+    let mut gpu = nnplay::backend::gpu::GpuBackend::new().await.unwrap();
+    let mut cpu = nnplay::backend::cpu::CpuBackend::new();
+    // Small tiles, large tiles, and large tiles over two K slices (the browser checks the
+    // pipeline constants of each).
+    for (m, k, n) in [(65, 63, 257), (2000, 65, 1700), (600, 530, 700)] {
+        let a: Vec<f32> = (0..m * k)
+            .map(|i| ((i as u64 * 7919) % 200) as f32 / 100.0 - 1.0)
+            .collect();
+        let b: Vec<f32> = (0..k * n)
+            .map(|i| ((i as u64 * 104729) % 200) as f32 / 100.0 - 1.0)
+            .collect();
+        let g = product(&mut gpu, &a, &b, (m, k, n)).await;
+        let c = product(&mut cpu, &a, &b, (m, k, n)).await;
+        let tol = 1e-6 * k as f32;
+        for (i, (g, c)) in g.iter().zip(&c).enumerate() {
+            assert!(
+                (g - c).abs() <= tol + 1e-5 * c.abs(),
+                "{m}x{k}x{n} [{i}]: {g} vs {c}"
+            );
+        }
+    }
+}

@@ -19,7 +19,9 @@ use crate::error::{Error, Result};
 use crate::loss::Loss;
 use crate::optim::Optimizer;
 use context::GpuContext;
-use kernels::{grid_1d, grid_matmul, matmul_is_large, Kernel, Kernels};
+use kernels::{
+    grid_1d, grid_matmul, matmul_is_large, matmul_k_chunk, matmul_splits, Kernel, Kernels,
+};
 use std::collections::HashMap;
 
 /// Per-dispatch parameters: the WGSL `Params` struct of the kernel, as 32-bit words.
@@ -79,6 +81,8 @@ pub struct GpuBackend {
     /// `loss` and `increment`), so that a full loss log is reported when recording, as the
     /// CPU backend does.
     known_counters: HashMap<u32, f32>,
+    /// Scratch for the K slices of split-K products, by shape, reused from step to step.
+    split_scratch: HashMap<(usize, usize), Buf>,
     counters: Counters,
 }
 
@@ -113,6 +117,7 @@ impl GpuBackend {
             pending: Vec::new(),
             staging: None,
             known_counters: HashMap::new(),
+            split_scratch: HashMap::new(),
             counters: Counters::default(),
         })
     }
@@ -209,6 +214,16 @@ impl GpuBackend {
         });
         self.counters.dispatches += 1;
         Ok(())
+    }
+
+    /// The scratch buffer of a split-K product's slices (`rows` = slices × m).
+    fn split_scratch(&mut self, rows: usize, cols: usize) -> Buf {
+        if let Some(b) = self.split_scratch.get(&(rows, cols)) {
+            return *b;
+        }
+        let b = self.alloc(rows, cols);
+        self.split_scratch.insert((rows, cols), b);
+        b
     }
 
     fn create_bind_group(&mut self, key: &BindKey) -> Result<wgpu::BindGroup> {
@@ -372,6 +387,33 @@ impl Backend for GpuBackend {
     fn matmul(&mut self, a: Buf, trans_a: bool, b: Buf, trans_b: bool, out: Buf) -> Result<()> {
         let (m, k, n) = check::matmul(&|b| self.dims(b), a, trans_a, b, trans_b, out)?;
         self.forget(out);
+        let splits = matmul_splits(m, k, n);
+        if splits > 1 {
+            let k_chunk = matmul_k_chunk(k, splits);
+            let splits = k.div_ceil(k_chunk);
+            let scratch = self.split_scratch(splits * m, n);
+            let kernel = Kernel::Matmul {
+                trans_a,
+                trans_b,
+                large: true,
+                split_k: true,
+            };
+            let params = [m as u32, n as u32, k as u32, k_chunk as u32, 0, 0, 0, 0];
+            let (gx, gy, _) = grid_matmul(m, n, true);
+            self.record(
+                kernel,
+                &[a.0, b.0, scratch.0],
+                params,
+                (gx, gy, splits as u32),
+            )?;
+            let params = [m as u32, n as u32, 0, splits as u32, 0, 0, 0, 0];
+            return self.record(
+                Kernel::SumSplits,
+                &[scratch.0, out.0],
+                params,
+                grid_1d(m * n),
+            );
+        }
         let params = [m as u32, n as u32, k as u32, 0, 0, 0, 0, 0];
         let large = matmul_is_large(m, n);
         self.record(
@@ -379,6 +421,7 @@ impl Backend for GpuBackend {
                 trans_a,
                 trans_b,
                 large,
+                split_k: false,
             },
             &[a.0, b.0, out.0],
             params,
