@@ -6,10 +6,12 @@ use crate::error::{Error, Result};
 use crate::optim::Optimizer;
 
 /// A backend's shape lookup: `(rows, cols)` of a buffer, or an error if it does not exist.
-pub(crate) type Dims<'a> = &'a dyn Fn(Buf) -> Result<(usize, usize)>;
+/// Generic rather than `dyn`, so the checks inline into each operation (they run every step).
+pub(crate) trait Dims: Fn(Buf) -> Result<(usize, usize)> {}
+impl<F: Fn(Buf) -> Result<(usize, usize)>> Dims for F {}
 
 /// Requires `a` and `b` to have the same shape.
-pub(crate) fn same_shape(dims: Dims, op: &str, a: Buf, b: Buf) -> Result<()> {
+pub(crate) fn same_shape(dims: &impl Dims, op: &str, a: Buf, b: Buf) -> Result<()> {
     let (sa, sb) = (dims(a)?, dims(b)?);
     if sa != sb {
         return Err(Error::shapes(op, sa, sb));
@@ -30,7 +32,7 @@ pub(crate) fn distinct(op: &str, out: Buf, inputs: &[Buf]) -> Result<()> {
 
 /// Checks `out = op(a) · op(b)`; returns `(m, k, n)`.
 pub(crate) fn matmul(
-    dims: Dims,
+    dims: &impl Dims,
     a: Buf,
     trans_a: bool,
     b: Buf,
@@ -53,7 +55,13 @@ pub(crate) fn matmul(
 }
 
 /// Checks `out = grad ⊙ act'(z)`.
-pub(crate) fn activation_backward(dims: Dims, grad: Buf, z: Buf, a: Buf, out: Buf) -> Result<()> {
+pub(crate) fn activation_backward(
+    dims: &impl Dims,
+    grad: Buf,
+    z: Buf,
+    a: Buf,
+    out: Buf,
+) -> Result<()> {
     same_shape(dims, "activation_backward (grad vs z)", grad, z)?;
     same_shape(dims, "activation_backward (grad vs a)", grad, a)?;
     same_shape(dims, "activation_backward (grad vs out)", grad, out)?;
@@ -61,7 +69,7 @@ pub(crate) fn activation_backward(dims: Dims, grad: Buf, z: Buf, a: Buf, out: Bu
 }
 
 /// Checks `out[0, j] = Σᵢ m[i, j]`; returns the shape of `m`.
-pub(crate) fn column_sums(dims: Dims, m: Buf, out: Buf) -> Result<(usize, usize)> {
+pub(crate) fn column_sums(dims: &impl Dims, m: Buf, out: Buf) -> Result<(usize, usize)> {
     let (rows, cols) = dims(m)?;
     let od = dims(out)?;
     if od != (1, cols) {
@@ -77,7 +85,7 @@ pub(crate) fn column_sums(dims: Dims, m: Buf, out: Buf) -> Result<(usize, usize)
 
 /// Checks an optimizer update of `param` from `grad` with its state `slots`.
 pub(crate) fn apply_gradient(
-    dims: Dims,
+    dims: &impl Dims,
     opt: &Optimizer,
     param: Buf,
     grad: Buf,
