@@ -27,8 +27,8 @@ const emit = (name, value, unit) => console.log(JSON.stringify({ name, value, un
 
 // Steps per second from a short probe, then a run sized to last about SECONDS.
 async function tutorial() {
-  const probe = await nnplay.benchTutorial(200);
-  const steps = Math.max(200, Math.round(probe * SECONDS));
+  const probe = await nnplay.benchTutorial(50000);
+  const steps = Math.max(50000, Math.round(probe * SECONDS));
   emit('wasm_tutorial_steps_per_s', await nnplay.benchTutorial(steps), 'steps/s');
 }
 
