@@ -2,6 +2,7 @@
 //! the same messages. Each takes the backend's shape lookup.
 
 use super::Buf;
+use crate::activation::Activation;
 use crate::error::{Error, Result};
 use crate::optim::Optimizer;
 
@@ -52,6 +53,40 @@ pub(crate) fn matmul(
     }
     distinct("matmul", out, &[a, b])?;
     Ok((m, k, n))
+}
+
+/// Checks `z += bias; out = act(z)` (in place when `out == z`, which needs a linear
+/// activation); returns the shape of `z`.
+pub(crate) fn bias_activation(
+    dims: &impl Dims,
+    z: Buf,
+    bias: Option<Buf>,
+    act: Activation,
+    out: Buf,
+) -> Result<(usize, usize)> {
+    let (rows, units) = dims(z)?;
+    if let Some(b) = bias {
+        let bd = dims(b)?;
+        if bd != (1, units) {
+            return Err(Error::shapes(
+                "bias_activation (z vs bias)",
+                (rows, units),
+                bd,
+            ));
+        }
+        distinct("bias_activation", z, &[b])?;
+        distinct("bias_activation", out, &[b])?;
+    }
+    if out == z {
+        if act != Activation::Linear {
+            return Err(Error::Backend(
+                "bias_activation in place needs a linear activation".into(),
+            ));
+        }
+    } else {
+        same_shape(dims, "bias_activation (z vs out)", z, out)?;
+    }
+    Ok((rows, units))
 }
 
 /// Checks `out = grad ⊙ act'(z)`.

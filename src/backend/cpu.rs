@@ -236,25 +236,7 @@ impl Backend for CpuBackend {
         act: Activation,
         out: Buf,
     ) -> Result<()> {
-        let (rows, units) = self.dims(z)?;
-        if let Some(b) = bias {
-            let bd = self.dims(b)?;
-            if bd != (1, units) {
-                return Err(Error::shapes(
-                    "bias_activation (z vs bias)",
-                    (rows, units),
-                    bd,
-                ));
-            }
-        }
-        if out == z && act != Activation::Linear {
-            return Err(Error::Backend(
-                "bias_activation in place needs a linear activation".into(),
-            ));
-        }
-        if out != z {
-            check::same_shape(&|b| self.dims(b), "bias_activation (z vs out)", z, out)?;
-        }
+        let (_, units) = check::bias_activation(&|b| self.dims(b), z, bias, act, out)?;
         let mut zs = self.take(z)?;
         if let Some(b) = bias {
             let bias = match self.data(b) {

@@ -436,28 +436,8 @@ impl Backend for GpuBackend {
         act: Activation,
         out: Buf,
     ) -> Result<()> {
-        let (rows, units) = self.dims(z)?;
-        if let Some(b) = bias {
-            let bd = self.dims(b)?;
-            if bd != (1, units) {
-                return Err(Error::shapes(
-                    "bias_activation (z vs bias)",
-                    (rows, units),
-                    bd,
-                ));
-            }
-            check::distinct("bias_activation", z, &[b])?;
-            check::distinct("bias_activation", out, &[b])?;
-        }
+        let (rows, units) = check::bias_activation(&|b| self.dims(b), z, bias, act, out)?;
         let in_place = out == z;
-        if in_place && act != Activation::Linear {
-            return Err(Error::Backend(
-                "bias_activation in place needs a linear activation".into(),
-            ));
-        }
-        if !in_place {
-            check::same_shape(&|b| self.dims(b), "bias_activation (z vs out)", z, out)?;
-        }
         self.forget(z);
         self.forget(out);
         let flags = u32::from(bias.is_some()) | (u32::from(in_place) << 1);
