@@ -103,6 +103,41 @@ pub(crate) fn activation_backward(
     distinct("activation_backward", out, &[grad, z, a])
 }
 
+/// Checks the loss's operands: matching shapes, and no output (log, gradient, cursor) that is
+/// also an input or another output.
+pub(crate) fn loss(
+    dims: &impl Dims,
+    y_pred: Buf,
+    y_true: Buf,
+    grad: Option<Buf>,
+    out: Buf,
+    cursor: Option<Buf>,
+) -> Result<()> {
+    same_shape(dims, "loss (y_pred vs y_true)", y_pred, y_true)?;
+    if let Some(g) = grad {
+        same_shape(dims, "loss (y_pred vs gradient)", y_pred, g)?;
+        distinct("loss (gradient)", g, &[y_pred, y_true, out])?;
+    }
+    distinct("loss (log)", out, &[y_pred, y_true])?;
+    if let Some(c) = cursor {
+        distinct("loss (cursor)", c, &[y_pred, y_true, out])?;
+        if grad == Some(c) {
+            return Err(Error::Backend("loss: the cursor is the gradient".into()));
+        }
+    }
+    Ok(())
+}
+
+/// Requires the loss log to have room at `index`.
+pub(crate) fn log_has_room(index: usize, out_len: usize) -> Result<()> {
+    if index >= out_len {
+        return Err(Error::Backend(format!(
+            "loss log is full ({out_len} entries); read it before running more steps"
+        )));
+    }
+    Ok(())
+}
+
 /// Checks `out[0, j] = Σᵢ m[i, j]`; returns the shape of `m`.
 pub(crate) fn column_sums(dims: &impl Dims, m: Buf, out: Buf) -> Result<(usize, usize)> {
     let (rows, cols) = dims(m)?;

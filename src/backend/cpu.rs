@@ -316,20 +316,12 @@ impl Backend for CpuBackend {
         out: Buf,
         cursor: Option<Buf>,
     ) -> Result<()> {
-        check::same_shape(&|b| self.dims(b), "loss (y_pred vs y_true)", y_pred, y_true)?;
-        if let Some(g) = grad {
-            check::same_shape(&|b| self.dims(b), "loss (y_pred vs gradient)", y_pred, g)?;
-        }
+        check::loss(&|b| self.dims(b), y_pred, y_true, grad, out, cursor)?;
         let index = match cursor {
             Some(c) => self.data(c)?.first().copied().unwrap_or(0.0) as usize,
             None => 0,
         };
-        let out_len = self.data(out)?.len();
-        if index >= out_len {
-            return Err(Error::Backend(format!(
-                "loss log is full ({out_len} entries); read it before running more steps"
-            )));
-        }
+        check::log_has_room(index, self.data(out)?.len())?;
         let value = {
             let (p, t) = (self.data(y_pred)?, self.data(y_true)?);
             loss.mean(p, t)

@@ -511,29 +511,14 @@ impl Backend for GpuBackend {
         out: Buf,
         cursor: Option<Buf>,
     ) -> Result<()> {
-        check::same_shape(&|b| self.dims(b), "loss (y_pred vs y_true)", y_pred, y_true)?;
-        if let Some(g) = grad {
-            check::same_shape(&|b| self.dims(b), "loss (y_pred vs gradient)", y_pred, g)?;
-            check::distinct("loss (gradient)", g, &[y_pred, y_true, out])?;
-        }
-        check::distinct("loss (log)", out, &[y_pred, y_true])?;
+        check::loss(&|b| self.dims(b), y_pred, y_true, grad, out, cursor)?;
         let out_len = self.len(out)?;
         let index = match cursor {
-            Some(c) => {
-                check::distinct("loss (cursor)", c, &[y_pred, y_true, out])?;
-                if grad == Some(c) {
-                    return Err(Error::Backend("loss: the cursor is the gradient".into()));
-                }
-                self.known_counters.get(&c.0).map(|v| *v as usize)
-            }
+            Some(c) => self.known_counters.get(&c.0).map(|v| *v as usize),
             None => Some(0),
         };
         if let Some(index) = index {
-            if index >= out_len {
-                return Err(Error::Backend(format!(
-                    "loss log is full ({out_len} entries); read it before running more steps"
-                )));
-            }
+            check::log_has_room(index, out_len)?;
         }
         let len = self.len(y_pred)?;
         let flags = u32::from(grad.is_some()) | (u32::from(cursor.is_some()) << 1);
