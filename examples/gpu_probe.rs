@@ -45,14 +45,9 @@ mod native {
     }
 
     fn values(n: usize, seed: u64, scale: f32) -> Vec<f32> {
-        let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut rng = nnplay::rng::SeededRng::new(seed);
         (0..n)
-            .map(|_| {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                scale * (2.0 * ((s >> 40) as f32 / (1u64 << 24) as f32) - 1.0)
-            })
+            .map(|_| rng.uniform_in(-scale as f64, scale as f64) as f32)
             .collect()
     }
 

@@ -16,16 +16,11 @@ mod common;
 
 use common::gpu::{gpu, serial};
 
-/// Deterministic values in `[lo, hi)` (xorshift), so failures reproduce.
+/// Deterministic values in `[lo, hi)` from the crate's seeded stream, so failures reproduce.
 fn values(n: usize, seed: u64, lo: f32, hi: f32) -> Vec<f32> {
-    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut rng = nnplay::rng::SeededRng::new(seed);
     (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            lo + (hi - lo) * ((s >> 40) as f32 / (1u64 << 24) as f32)
-        })
+        .map(|_| rng.uniform_in(lo as f64, hi as f64) as f32)
         .collect()
 }
 
