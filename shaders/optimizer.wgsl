@@ -2,23 +2,34 @@
 
 struct Params {
     len: u32,
-    // 0: SGD, 1: SGD with momentum, 2: SGD with Nesterov momentum, 3: Adam.
-    kind: u32,
+    // The update rule: 0 SGD, 1 SGD with momentum, 2 SGD with Nesterov momentum, 3 Adam,
+    // 4 RMSprop (`UpdateRule` in src/optim.rs).
+    rule: u32,
+    // `Coefficients` of src/optim.rs: the f32 constants derived as Keras derives them
+    // (one_minus_* computed in double from the hyper-parameters, then rounded).
     learning_rate: f32,
     momentum: f32,
     beta_1: f32,
     beta_2: f32,
+    one_minus_beta_1: f32,
+    one_minus_beta_2: f32,
+    rho: f32,
+    one_minus_rho: f32,
     epsilon: f32,
-    pad: u32,
+    centered: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read_write> weights: array<f32>;
 @group(0) @binding(2) var<storage, read> grad: array<f32>;
-@group(0) @binding(3) var<storage, read_write> slot_m: array<f32>;
-@group(0) @binding(4) var<storage, read_write> slot_v: array<f32>;
-@group(0) @binding(5) var<storage, read> iterations: array<f32>;
-@group(0) @binding(6) var<storage, read_write> counter: array<f32>;
+// Optimizer state. SGD: s0 = momentum. Adam: s0 = m, s1 = v. RMSprop: s0 = velocity,
+// s1 = momentum (when momentum > 0), s2 = average gradient (when centered).
+@group(0) @binding(3) var<storage, read_write> s0: array<f32>;
+@group(0) @binding(4) var<storage, read_write> s1: array<f32>;
+@group(0) @binding(7) var<storage, read_write> s2: array<f32>;
+// A counter: two u32 words, low then high.
+@group(0) @binding(5) var<storage, read> iterations: array<u32>;
+@group(0) @binding(6) var<storage, read_write> counter: array<u32>;
 
 // b^t for a whole t ≥ 0 by squaring: exact at t = 1, where Adam's 1 - βᵗ is most sensitive
 // (WGSL's pow is exp2(t·log2 b), too coarse there).
@@ -39,6 +50,14 @@ fn pow_whole(b: f32, t: u32) -> f32 {
     return result;
 }
 
+// β^t for the 1-based iteration in `iterations`; past 2³² iterations it is 0 for any β < 1.
+fn power_at_iteration(b: f32) -> f32 {
+    if (iterations[1] != 0u) {
+        return 0.0;
+    }
+    return pow_whole(b, iterations[0]);
+}
+
 @compute @workgroup_size(256)
 fn apply_gradient(
     @builtin(workgroup_id) wid: vec3<u32>,
@@ -51,32 +70,55 @@ fn apply_gradient(
     }
     let g = grad[i];
     let lr = p.learning_rate;
-    switch p.kind {
+    switch p.rule {
         case 0u: {
             weights[i] -= g * lr;
         }
         case 1u, 2u: {
-            let m = slot_m[i] * p.momentum - g * lr;
-            slot_m[i] = m;
-            if (p.kind == 2u) {
+            let m = s0[i] * p.momentum - g * lr;
+            s0[i] = m;
+            if (p.rule == 2u) {
                 weights[i] += m * p.momentum - g * lr;
             } else {
                 weights[i] += m;
             }
         }
-        default: {
-            let t = u32(iterations[0]);
-            let alpha = lr * sqrt(1.0 - pow_whole(p.beta_2, t)) / (1.0 - pow_whole(p.beta_1, t));
-            let m = slot_m[i] + (g - slot_m[i]) * (1.0 - p.beta_1);
-            let v = slot_v[i] + (g * g - slot_v[i]) * (1.0 - p.beta_2);
-            slot_m[i] = m;
-            slot_v[i] = v;
+        case 3u: {
+            let alpha = lr * sqrt(1.0 - power_at_iteration(p.beta_2))
+                / (1.0 - power_at_iteration(p.beta_1));
+            let m = s0[i] + (g - s0[i]) * p.one_minus_beta_1;
+            let v = s1[i] + (g * g - s1[i]) * p.one_minus_beta_2;
+            s0[i] = m;
+            s1[i] = v;
             weights[i] -= (m * alpha) / (sqrt(v) + p.epsilon);
+        }
+        default: {
+            let velocity = p.rho * s0[i] + p.one_minus_rho * (g * g);
+            s0[i] = velocity;
+            var denominator = velocity + p.epsilon;
+            if (p.centered != 0u) {
+                let average = p.rho * s2[i] + p.one_minus_rho * g;
+                s2[i] = average;
+                denominator = velocity - average * average + p.epsilon;
+            }
+            let increment = (lr * g) / sqrt(denominator);
+            if (p.momentum > 0.0) {
+                let m = p.momentum * s1[i] + increment;
+                s1[i] = m;
+                weights[i] -= m;
+            } else {
+                weights[i] -= increment;
+            }
         }
     }
 }
 
+// Adds one to a counter, carrying into the high word.
 @compute @workgroup_size(1)
 fn increment() {
-    counter[0] = counter[0] + 1.0;
+    let low = counter[0] + 1u;
+    counter[0] = low;
+    if (low == 0u) {
+        counter[1] = counter[1] + 1u;
+    }
 }

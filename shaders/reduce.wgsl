@@ -17,7 +17,8 @@ struct Params {
 @group(0) @binding(3) var<storage, read> y_pred: array<f32>;
 @group(0) @binding(4) var<storage, read> y_true: array<f32>;
 @group(0) @binding(5) var<storage, read_write> loss_log: array<f32>;
-@group(0) @binding(6) var<storage, read_write> cursor: array<f32>;
+// A counter: two u32 words, low then high (a log index fits the low word).
+@group(0) @binding(6) var<storage, read_write> cursor: array<u32>;
 @group(0) @binding(7) var<storage, read_write> grad: array<f32>;
 
 var<workgroup> part: array<f32, 256>;
@@ -113,8 +114,8 @@ fn loss_element(code: u32, e: f32) -> f32 {
 fn loss_element_grad(code: u32, e: f32) -> f32 {
     switch code {
         case LOSS_MSE: { return 2.0 * e; }
-        // At e = 0 Keras (jax) takes the right-hand derivative, 1.
-        case LOSS_MAE: { return select(-1.0, 1.0, e >= 0.0); }
+        // Keras differentiates |y - ŷ| and jax's derivative of |u| at 0 is +1: at a tie -1.
+        case LOSS_MAE: { return select(-1.0, 1.0, e > 0.0); }
         default: { return clamp(e, -HUBER_DELTA, HUBER_DELTA); }
     }
 }
@@ -147,8 +148,8 @@ fn loss(@builtin(local_invocation_index) t: u32) {
     if (t == 0u) {
         var index = 0u;
         if ((p.flags & 2u) != 0u) {
-            index = u32(cursor[0]);
-            cursor[0] = cursor[0] + 1.0;
+            index = cursor[0];
+            cursor[0] = index + 1u;
         }
         if (index < p.log_len) {
             loss_log[index] = partial[0] / f32(max(len, 1u));

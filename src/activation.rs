@@ -5,34 +5,37 @@
 use crate::error::{Error, Result};
 
 /// An element-wise activation, named as Keras names it.
+/// Each variant's explicit code is what the WGSL kernels switch on (the WGSL prelude is generated
+/// from [`Activation::ALL`]), so reordering the list cannot change what a shader computes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u32)]
 pub enum Activation {
     /// `x` (Keras' `linear`, the Dense default).
-    Linear,
+    Linear = 0,
     /// `max(x, 0)`.
-    Relu,
+    Relu = 1,
     /// `min(max(x, 0), 6)`.
-    Relu6,
+    Relu6 = 10,
     /// `x` for `x >= 0`, else `0.2 x` (Keras' default negative slope).
-    LeakyRelu,
+    LeakyRelu = 11,
     /// `x` for `x > 0`, else `exp(x) - 1`.
-    Elu,
+    Elu = 4,
     /// `scale · elu(x, alpha)` with Keras' self-normalising constants.
-    Selu,
+    Selu = 5,
     /// `1 / (1 + exp(-x))`.
-    Sigmoid,
+    Sigmoid = 3,
     /// `relu6(x + 3) / 6` (Keras 3's definition).
-    HardSigmoid,
+    HardSigmoid = 12,
     /// `tanh(x)`.
-    Tanh,
+    Tanh = 2,
     /// `log(1 + exp(x))`.
-    Softplus,
+    Softplus = 6,
     /// `x / (1 + |x|)`.
-    Softsign,
+    Softsign = 7,
     /// `x · sigmoid(x)` (also called `silu`).
-    Swish,
+    Swish = 8,
     /// `x · Φ(x)` with the exact normal CDF (Keras' default `approximate=False`).
-    Gelu,
+    Gelu = 9,
 }
 
 const SELU_ALPHA: f32 = 1.673_263_2;
@@ -88,7 +91,7 @@ impl Activation {
 
     /// A small integer identifying the activation in the WGSL kernels (`shaders/common.wgsl`).
     pub fn code(self) -> u32 {
-        Self::ALL.iter().position(|(_, a)| *a == self).unwrap_or(0) as u32
+        self as u32
     }
 
     /// `f(z)`.

@@ -1,8 +1,8 @@
 //! Workloads shared by the native benchmark (`nnplay-bench`) and the wasm one
 //! (`benchTutorial`, `benchMlp`), so both measure the same thing.
 
+use crate::config::{Config, LayerConfig};
 use crate::error::Result;
-use crate::record::{Config, LayerConfig};
 use crate::run::Experiment;
 use crate::tensor::Tensor;
 

@@ -1,8 +1,8 @@
 //! The Keras code of an experiment, in the tutorial's style and in current Keras 3.
 
+use crate::config::Config;
 use crate::data::DataKind;
-use crate::optim::Optimizer;
-use crate::record::Config;
+use crate::optim::{Optimizer, ParamKind};
 
 /// Python source that trains `config` in Keras 3 as nnplay does.
 pub fn keras_code(config: &Config) -> String {
@@ -64,34 +64,7 @@ pub fn keras_code(config: &Config) -> String {
         }
         s += &format!("model.add(layers.Dense({}))\n", args.join(", "));
     }
-    let opt = match config.optimizer {
-        Optimizer::Sgd {
-            learning_rate,
-            momentum,
-            nesterov,
-        } => {
-            let mut a = vec![format!("learning_rate={}", py_f32(learning_rate))];
-            if momentum != 0.0 {
-                a.push(format!("momentum={}", py_f32(momentum)));
-            }
-            if nesterov {
-                a.push("nesterov=True".into());
-            }
-            format!("keras.optimizers.SGD({})", a.join(", "))
-        }
-        Optimizer::Adam {
-            learning_rate,
-            beta_1,
-            beta_2,
-            epsilon,
-        } => format!(
-            "keras.optimizers.Adam(learning_rate={}, beta_1={}, beta_2={}, epsilon={})",
-            py_f32(learning_rate),
-            py_f32(beta_1),
-            py_f32(beta_2),
-            py_f32(epsilon)
-        ),
-    };
+    let opt = optimizer_call(&config.optimizer);
     s += &format!(
         "model.compile(loss=\"{}\", optimizer={opt})\n",
         config.loss.name()
@@ -127,8 +100,31 @@ fn py_num(v: f64) -> String {
     py_literal(format!("{v}"))
 }
 
-fn py_f32(v: f32) -> String {
+fn py_f64(v: f64) -> String {
     py_literal(format!("{v}"))
+}
+
+/// `keras.optimizers.Class(learning_rate=…, …)`: the learning rate always, the other
+/// hyper-parameters where they differ from Keras' defaults (all read from the optimizer's spec).
+fn optimizer_call(opt: &Optimizer) -> String {
+    let spec = opt.spec();
+    let args: Vec<String> = spec
+        .params
+        .iter()
+        .filter_map(|p| {
+            let v = opt.param(p.name)?;
+            if p.name != "learning_rate" && v == p.default {
+                return None;
+            }
+            Some(match p.kind {
+                ParamKind::Bool => {
+                    format!("{}={}", p.name, if v != 0.0 { "True" } else { "False" })
+                }
+                ParamKind::Number => format!("{}={}", p.name, py_f64(v)),
+            })
+        })
+        .collect();
+    format!("keras.optimizers.{}({})", spec.keras_class, args.join(", "))
 }
 
 fn py_literal(s: String) -> String {

@@ -86,8 +86,7 @@ impl Default for DataConfig {
     }
 }
 
-/// The most points a dataset may have.
-pub const MAX_POINTS: usize = 100_000;
+pub use crate::limits::MAX_POINTS;
 
 /// Train and test splits, each `(n, 1)`.
 #[derive(Clone, Debug, PartialEq)]

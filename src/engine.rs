@@ -6,14 +6,12 @@
 //! on the GPU a run of steps is recorded and submitted together and its losses read back once.
 
 use crate::activation::Activation;
-use crate::backend::{Backend, Buf, Counters};
+use crate::backend::{Backend, Buf, Counter, Counters};
 use crate::error::{Error, Result};
+use crate::limits::LOSS_LOG_CAPACITY;
 use crate::loss::Loss;
-use crate::optim::Optimizer;
+use crate::optim::{Coefficients, Optimizer};
 use crate::tensor::Tensor;
-
-/// How many per-step losses the device keeps before they must be read back.
-pub const LOSS_LOG_CAPACITY: usize = 1024;
 
 /// The shape of one layer, as the engine needs it.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -73,11 +71,13 @@ pub struct Engine<B: Backend> {
     layers: Vec<LayerBufs>,
     loss: Loss,
     opt: Optimizer,
-    iterations: Buf,
+    /// The update's `f32` constants, derived once from `opt`.
+    update: Coefficients,
+    iterations: Counter,
     log: Buf,
-    cursor: Buf,
+    cursor: Counter,
     eval_log: Option<Buf>,
-    eval_cursor: Buf,
+    eval_cursor: Counter,
     workspaces: Vec<Workspace>,
     train: BatchSet,
     eval: BatchSet,
@@ -108,16 +108,17 @@ impl<B: Backend> Engine<B> {
                 .then(|| new_param(&mut backend, 1, s.units, opt.slots()));
             layers.push(LayerBufs { kernel, bias });
         }
-        let iterations = backend.alloc(1, 1);
+        let iterations = backend.alloc_counter();
         let log = backend.alloc(1, LOSS_LOG_CAPACITY);
-        let cursor = backend.alloc(1, 1);
-        let eval_cursor = backend.alloc(1, 1);
+        let cursor = backend.alloc_counter();
+        let eval_cursor = backend.alloc_counter();
         let mut engine = Engine {
             backend,
             shapes,
             layers,
             loss,
             opt,
+            update: opt.coefficients(),
             iterations,
             log,
             cursor,
@@ -155,6 +156,7 @@ impl<B: Backend> Engine<B> {
         let same_kind = std::mem::discriminant(&opt) == std::mem::discriminant(&self.opt)
             && opt.slots() == self.opt.slots();
         self.opt = opt;
+        self.update = opt.coefficients();
         if same_kind {
             return Ok(());
         }
@@ -174,7 +176,7 @@ impl<B: Backend> Engine<B> {
                 p.slots = (0..opt.slots()).map(|_| backend.alloc(r, c)).collect();
             }
         }
-        self.backend.write(self.iterations, &[0.0])?;
+        self.backend.set_counter(self.iterations, 0)?;
         let zero = self.zero_slots();
         if let Some(c) = &mut self.checkpoint {
             c.slots = zero;
@@ -241,19 +243,17 @@ impl<B: Backend> Engine<B> {
             .collect()
     }
 
-    /// The buffers of the training state: weights, each weight's optimizer slots, iterations.
+    /// The buffers of the training state: weights, then each weight's optimizer slots.
     fn state_bufs(&self) -> Vec<Buf> {
         let values = self.params().map(|p| p.value);
         let slots = self.params().flat_map(|p| p.slots.iter().copied());
-        values
-            .chain(slots)
-            .chain(std::iter::once(self.iterations))
-            .collect()
+        values.chain(slots).collect()
     }
 
-    /// A [`TrainingState`] from the values of [`Engine::state_bufs`].
+    /// A [`TrainingState`] from the values of [`Engine::state_bufs`], at the iteration count
+    /// recorded so far.
     fn state_from(&self, bufs: &[Buf], values: Vec<Vec<f32>>) -> Result<TrainingState> {
-        let mut tensors = bufs
+        let tensors = bufs
             .iter()
             .zip(values)
             .map(|(b, v)| {
@@ -263,7 +263,8 @@ impl<B: Backend> Engine<B> {
             .collect::<Result<Vec<_>>>()?;
         let n_params = self.params().count();
         let n_slots = self.opt.slots();
-        let iterations = tensors.pop().map(|t| t.get(0, 0) as u64).unwrap_or(0);
+        let iterations = self.backend.counter(self.iterations);
+        let mut tensors = tensors;
         let rest = tensors.split_off(n_params);
         let slots = if n_slots == 0 {
             vec![Vec::new(); n_params]
@@ -317,17 +318,16 @@ impl<B: Backend> Engine<B> {
             }
         }
         self.backend
-            .write(self.iterations, &[state.iterations as f32])?;
+            .set_counter(self.iterations, state.iterations)?;
         if self.backend.can_be_lost() {
             self.checkpoint = Some(state.clone());
         }
         Ok(())
     }
 
-    /// Optimizer updates done so far.
-    pub async fn iterations(&mut self) -> Result<u64> {
-        let v = self.backend.read(&[self.iterations]).await?;
-        Ok(v[0][0] as u64)
+    /// Optimizer updates recorded so far (Keras' `optimizer.iterations`).
+    pub fn iterations(&self) -> u64 {
+        self.backend.counter(self.iterations)
     }
 
     fn workspace(&mut self, rows: usize) -> usize {
@@ -413,11 +413,11 @@ impl<B: Backend> Engine<B> {
             }
         }
         self.backend.increment(self.iterations)?;
-        let opt = self.opt;
+        let update = self.update;
         for layer in &self.layers {
             for p in std::iter::once(&layer.kernel).chain(layer.bias.as_ref()) {
                 self.backend
-                    .apply_gradient(&opt, p.value, p.grad, &p.slots, self.iterations)?;
+                    .apply_gradient(&update, p.value, p.grad, &p.slots, self.iterations)?;
             }
         }
         Ok(())
@@ -544,7 +544,7 @@ impl<B: Backend> Engine<B> {
             bufs.extend(self.state_bufs());
         }
         let mut values = self.backend.read(&bufs).await?;
-        self.backend.write(self.cursor, &[0.0])?;
+        self.backend.set_counter(self.cursor, 0)?;
         let log = values.remove(0);
         if self.backend.can_be_lost() {
             self.checkpoint = Some(self.state_from(&bufs[1..], values)?);
@@ -577,7 +577,7 @@ impl<B: Backend> Engine<B> {
                 b
             }
         };
-        self.backend.write(self.eval_cursor, &[0.0])?;
+        self.backend.set_counter(self.eval_cursor, 0)?;
         let last = self.shapes.len() - 1;
         for i in 0..batches.len() {
             let (xb, yb) = (self.eval.x[i], self.eval.y[i].expect("eval batches have y"));

@@ -4,15 +4,18 @@ use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
 /// A loss function, named as Keras names it.
+///
+/// The explicit codes are what the WGSL loss kernel switches on (written into its prelude).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[repr(u32)]
 pub enum Loss {
-    /// Mean squared error: `mean((ŷ - y)²)`.
-    Mse,
-    /// Mean absolute error: `mean(|ŷ - y|)`.
-    Mae,
+    /// Mean squared error: `mean((y - ŷ)²)`.
+    Mse = 0,
+    /// Mean absolute error: `mean(|y - ŷ|)`.
+    Mae = 1,
     /// Huber with Keras' default `delta = 1`: `½e²` for `|e| ≤ 1`, else `|e| - ½`.
-    Huber,
+    Huber = 2,
 }
 
 const HUBER_DELTA: f32 = 1.0;
@@ -20,6 +23,16 @@ const HUBER_DELTA: f32 = 1.0;
 impl Loss {
     /// The valid names.
     pub const NAMES: [&'static str; 3] = ["mse", "mae", "huber"];
+
+    /// Every loss with its WGSL constant name.
+    pub const ALL: [(&'static str, Loss); 3] = [
+        ("LOSS_MSE", Loss::Mse),
+        ("LOSS_MAE", Loss::Mae),
+        ("LOSS_HUBER", Loss::Huber),
+    ];
+
+    /// Huber's `delta` (Keras' default).
+    pub const HUBER_DELTA: f32 = HUBER_DELTA;
 
     /// Parses a Keras loss name (long forms such as `mean_squared_error` are accepted).
     ///
@@ -68,9 +81,10 @@ impl Loss {
     pub fn element_grad(self, e: f32) -> f32 {
         match self {
             Loss::Mse => 2.0 * e,
-            // At e = 0 Keras (jax) takes the right-hand derivative, 1.
+            // Keras differentiates |y - ŷ|; jax's derivative of |u| at u = 0 is +1, so at a
+            // tie d/dŷ = -1.
             Loss::Mae => {
-                if e >= 0.0 {
+                if e > 0.0 {
                     1.0
                 } else {
                     -1.0
@@ -157,6 +171,12 @@ mod tests {
                 );
             }
         }
+        assert_eq!(
+            Loss::Mae.element_grad(0.0),
+            -1.0,
+            "Keras' derivative at a tie"
+        );
+        assert_eq!(Loss::Mae.element_grad(-0.0), -1.0);
         assert!(Loss::from_name("msle")
             .unwrap_err()
             .to_string()

@@ -285,7 +285,7 @@ impl Sequential {
     ///
     /// # Errors
     /// [`Error::NotCompiled`], or [`Error::InvalidParameter`] for a bad rate.
-    pub fn set_learning_rate(&mut self, lr: f32) -> Result<()> {
+    pub fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
         let (loss, opt) = self
             .compiled
             .ok_or_else(|| Error::NotCompiled("set_learning_rate".into()))?;
@@ -380,10 +380,10 @@ impl Sequential {
     /// the last read-back (the steps since then are run again there), and
     /// [`Sequential::backend_line`] says so.
     pub async fn train_steps(&mut self, steps: usize, first_batch: usize) -> Result<Vec<f32>> {
-        if steps > crate::record::MAX_STEPS {
+        if steps > crate::limits::MAX_STEPS {
             return Err(Error::invalid(
                 "steps",
-                format!("{steps} (at most {} per call)", crate::record::MAX_STEPS),
+                format!("{steps} (at most {} per call)", crate::limits::MAX_STEPS),
             ));
         }
         let rt = self.runtime("train_steps")?;
@@ -628,14 +628,11 @@ impl Sequential {
         summary_table(&self.layers)
     }
 
-    /// Optimizer updates done so far.
-    ///
-    /// # Errors
-    /// A backend error when reading fails.
-    pub async fn iterations(&mut self) -> Result<u64> {
-        match &mut self.runtime {
-            None => Ok(0),
-            Some(rt) => on_engine!(rt, e => e.iterations().await),
+    /// Optimizer updates done so far (Keras' `optimizer.iterations`).
+    pub fn iterations(&self) -> u64 {
+        match &self.runtime {
+            None => 0,
+            Some(rt) => on_engine!(rt, e => e.iterations()),
         }
     }
 

@@ -4,15 +4,14 @@
 use crate::backend::cpu::CpuBackend;
 use crate::backend::gpu::GpuBackend;
 use crate::backend::BackendKind;
+use crate::config::{BackendChoice, Config};
 use crate::data::Dataset;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::loss::Loss;
 use crate::model::{Runtime, Sequential};
 use crate::optim::Optimizer;
-use crate::record::{
-    weights_to_json, BackendChoice, Config, DatasetRecord, RunRecord, RECORD_FORMAT,
-};
+use crate::record::{weights_to_json, DatasetRecord, RunRecord, RECORD_FORMAT};
 use crate::tensor::Tensor;
 
 /// A backend picked for a run, and why.
@@ -233,7 +232,7 @@ impl Experiment {
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] for a bad rate; nothing changes then.
-    pub fn set_learning_rate(&mut self, lr: f32) -> Result<()> {
+    pub fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
         self.model.set_learning_rate(lr)?;
         self.config.optimizer = self.config.optimizer.with_learning_rate(lr);
         Ok(())
@@ -280,7 +279,7 @@ impl Experiment {
     /// A learning rate below which this model's loss should stop diverging: for one linear
     /// Dense layer under mse, 90 % of `2 / λ_max` of the loss's Hessian; otherwise a tenth
     /// of the current rate.
-    pub fn stable_learning_rate(&self) -> f32 {
+    pub fn stable_learning_rate(&self) -> f64 {
         let lr = self.config.optimizer.learning_rate();
         let layers = self.model.layers();
         let single_linear = layers.len() == 1
@@ -298,7 +297,7 @@ impl Experiment {
         });
         let (a, b, d) = (2.0 * sxx / n, 2.0 * sx / n, 2.0);
         let lambda = (a + d) / 2.0 + (((a - d) / 2.0).powi(2) + b * b).sqrt();
-        (0.9 * 2.0 / lambda) as f32
+        0.9 * 2.0 / lambda
     }
 }
 

@@ -8,10 +8,10 @@
 #![allow(clippy::await_holding_refcell_ref)]
 
 use crate::backend::BackendKind;
+use crate::config::{BackendChoice, Config};
 use crate::error::Error;
 use crate::layers::Dense as CoreDense;
 use crate::optim::Optimizer;
-use crate::record::{BackendChoice, Config};
 use crate::run::Experiment as CoreExperiment;
 use crate::tensor::Tensor;
 use crate::{Activation, Initializer, Sequential as CoreSequential};
@@ -120,7 +120,7 @@ impl Sequential {
         &self,
         loss: &str,
         optimizer: &str,
-        learning_rate: Option<f32>,
+        learning_rate: Option<f64>,
     ) -> Result<(), JsError> {
         let mut opt = Optimizer::from_name(optimizer).map_err(js)?;
         if let Some(lr) = learning_rate {
@@ -317,13 +317,13 @@ impl Experiment {
 
     /// Changes the learning rate and keeps training state.
     #[wasm_bindgen(js_name = setLearningRate)]
-    pub fn set_learning_rate(&self, lr: f32) -> Result<(), JsError> {
+    pub fn set_learning_rate(&self, lr: f64) -> Result<(), JsError> {
         self.exp()?.set_learning_rate(lr).map_err(js)
     }
 
     /// A learning rate at which this model should not diverge.
     #[wasm_bindgen(js_name = stableLearningRate)]
-    pub fn stable_learning_rate(&self) -> Result<f32, JsError> {
+    pub fn stable_learning_rate(&self) -> Result<f64, JsError> {
         Ok(self
             .inner
             .try_borrow()

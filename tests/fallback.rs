@@ -2,7 +2,7 @@
 //! weights and optimizer state, and says so.
 #![cfg(not(target_arch = "wasm32"))]
 
-use nnplay::record::{BackendChoice, Config, LayerConfig};
+use nnplay::config::{BackendChoice, Config, LayerConfig};
 use nnplay::run::Experiment;
 use nnplay::{BackendKind, Optimizer};
 

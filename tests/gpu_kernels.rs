@@ -6,7 +6,7 @@
 use nnplay::activation::Activation;
 use nnplay::backend::cpu::CpuBackend;
 use nnplay::backend::gpu::GpuBackend;
-use nnplay::backend::{Backend, Buf};
+use nnplay::backend::{Backend, Buf, Counter};
 use nnplay::error::Error;
 use nnplay::loss::Loss;
 use nnplay::optim::Optimizer;
@@ -46,6 +46,16 @@ impl Pair {
             self.cpu.write(c, d).unwrap();
             self.gpu.write(g, d).unwrap();
         }
+        c
+    }
+
+    fn counter(&mut self) -> Counter {
+        let c = self.cpu.alloc_counter();
+        assert_eq!(
+            c,
+            self.gpu.alloc_counter(),
+            "both backends hand out the same ids"
+        );
         c
     }
 
@@ -270,7 +280,7 @@ fn every_loss_matches_cpu_with_and_without_gradient_and_cursor() {
             let truth = p.alloc(rows, cols, Some(&values(n, 12, -3.0, 3.0)));
             let grad = p.alloc(rows, cols, None);
             let log = p.alloc(1, 4, None);
-            let cursor = p.alloc(1, 1, None);
+            let cursor = p.counter();
             let single = p.alloc(1, 1, None);
             for _ in 0..3 {
                 p.cpu
@@ -285,9 +295,14 @@ fn every_loss_matches_cpu_with_and_without_gradient_and_cursor() {
             // The CPU sums in f64, the GPU in f32 in another order.
             let what = format!("{loss:?} {rows}x{cols}");
             p.check(&what, &[log, single], 1e-5, 1e-6);
-            p.check(&what, &[grad, cursor], 1e-6, 0.0);
-            let (_, g) = p.read(&[log, cursor]);
-            assert_eq!(g[1], vec![3.0], "{what}: the cursor advanced once per call");
+            p.check(&what, &[grad], 1e-6, 0.0);
+            assert_eq!(p.gpu.counter(cursor), 3, "{what}: one advance per call");
+            assert_eq!(p.cpu.counter(cursor), 3);
+            let (_, g) = p.read(&[log]);
+            assert!(
+                g[0][..3].iter().all(|v| *v != 0.0),
+                "{what}: one entry per call"
+            );
             assert_eq!(g[0][3], 0.0, "{what}: nothing past the cursor");
         }
     }
@@ -300,7 +315,7 @@ fn a_full_loss_log_is_reported_when_recording() {
     let pred = p.alloc(5, 1, Some(&[1.0; 5]));
     let truth = p.alloc(5, 1, None);
     let log = p.alloc(1, 2, None);
-    let cursor = p.alloc(1, 1, None);
+    let cursor = p.counter();
     for _ in 0..2 {
         p.cpu
             .loss(pred, truth, Loss::Mse, None, log, Some(cursor))
@@ -318,8 +333,8 @@ fn a_full_loss_log_is_reported_when_recording() {
         .loss(pred, truth, Loss::Mse, None, log, Some(cursor))
         .unwrap_err();
     assert_eq!(c, g);
-    p.cpu.write(cursor, &[0.0]).unwrap();
-    p.gpu.write(cursor, &[0.0]).unwrap();
+    p.cpu.set_counter(cursor, 0).unwrap();
+    p.gpu.set_counter(cursor, 0).unwrap();
     p.gpu
         .loss(pred, truth, Loss::Mse, None, log, Some(cursor))
         .unwrap();
@@ -347,6 +362,28 @@ fn optimizers_match_cpu_over_several_iterations() {
             beta_2: 0.75,
             epsilon: 1e-3,
         },
+        Optimizer::rmsprop(0.01),
+        Optimizer::RmsProp {
+            learning_rate: 0.02,
+            rho: 0.8,
+            momentum: 0.5,
+            epsilon: 1e-3,
+            centered: false,
+        },
+        Optimizer::RmsProp {
+            learning_rate: 0.02,
+            rho: 0.95,
+            momentum: 0.0,
+            epsilon: 1e-6,
+            centered: true,
+        },
+        Optimizer::RmsProp {
+            learning_rate: 0.01,
+            rho: 0.9,
+            momentum: 0.9,
+            epsilon: 1e-7,
+            centered: true,
+        },
     ];
     let mut p = Pair::new();
     for opt in optimizers {
@@ -357,7 +394,8 @@ fn optimizers_match_cpu_over_several_iterations() {
             let slots: Vec<Buf> = (0..opt.slots())
                 .map(|_| p.alloc(rows, cols, None))
                 .collect();
-            let iterations = p.alloc(1, 1, None);
+            let iterations = p.counter();
+            let update = opt.coefficients();
             for step in 0..7u64 {
                 let g = values(n, 100 + step, -2.0, 2.0);
                 p.cpu.write(grad, &g).unwrap();
@@ -365,26 +403,64 @@ fn optimizers_match_cpu_over_several_iterations() {
                 p.cpu.increment(iterations).unwrap();
                 p.gpu.increment(iterations).unwrap();
                 p.cpu
-                    .apply_gradient(&opt, param, grad, &slots, iterations)
+                    .apply_gradient(&update, param, grad, &slots, iterations)
                     .unwrap();
                 p.gpu
-                    .apply_gradient(&opt, param, grad, &slots, iterations)
+                    .apply_gradient(&update, param, grad, &slots, iterations)
                     .unwrap();
             }
-            let mut bufs = vec![param, iterations];
+            let mut bufs = vec![param];
             bufs.extend(&slots);
             p.check(&format!("{opt:?} {rows}x{cols}"), &bufs, 1e-5, 1e-6);
-            let (_, g) = p.read(&[iterations]);
-            assert_eq!(g[0], vec![7.0]);
+            assert_eq!(p.gpu.counter(iterations), 7);
             assert_eq!(
                 p.cpu
-                    .apply_gradient(&opt, param, grad, &[], iterations)
+                    .apply_gradient(&update, param, grad, &[], iterations)
                     .is_err(),
                 p.gpu
-                    .apply_gradient(&opt, param, grad, &[], iterations)
+                    .apply_gradient(&update, param, grad, &[], iterations)
                     .is_err()
             );
         }
+    }
+}
+
+#[test]
+fn the_iteration_counter_carries_past_32_bits() {
+    // Adam at iteration 2³²: β^t is 0 on both backends only if the device counter carried into
+    // its high word (the low word alone would read t = 0 and divide by zero).
+    let _serial = serial();
+    let mut p = Pair::new();
+    let param = p.alloc(1, 3, Some(&[1.0, 2.0, 3.0]));
+    let grad = p.alloc(1, 3, Some(&[0.5, -0.5, 2.0]));
+    let slots = [p.alloc(1, 3, None), p.alloc(1, 3, None)];
+    let iterations = p.counter();
+    let update = Optimizer::adam(0.1).coefficients();
+    for b in [&mut p.cpu as &mut dyn CounterOps, &mut p.gpu] {
+        b.set(iterations, u64::from(u32::MAX));
+    }
+    p.cpu.increment(iterations).unwrap();
+    p.gpu.increment(iterations).unwrap();
+    assert_eq!(p.gpu.counter(iterations), 1 << 32);
+    p.cpu
+        .apply_gradient(&update, param, grad, &slots, iterations)
+        .unwrap();
+    p.gpu
+        .apply_gradient(&update, param, grad, &slots, iterations)
+        .unwrap();
+    p.check("Adam at t = 2^32", &[param], 1e-6, 1e-7);
+    let (c, _) = p.read(&[param]);
+    assert!(c[0].iter().all(|v| v.is_finite()));
+}
+
+/// Setting a counter through either backend in one loop.
+trait CounterOps {
+    fn set(&mut self, c: Counter, v: u64);
+}
+
+impl<B: Backend> CounterOps for B {
+    fn set(&mut self, c: Counter, v: u64) {
+        self.set_counter(c, v).unwrap();
     }
 }
 
@@ -451,7 +527,8 @@ fn a_lost_device_fails_every_operation_without_panicking() {
     assert!(matches!(block_on(g.read(&[a])), Err(Error::DeviceLost(_))));
     let late = g.alloc(3, 3);
     assert_eq!(g.shape(late), (3, 3));
-    assert!(matches!(g.increment(late), Err(Error::DeviceLost(_))));
+    let counter = g.alloc_counter();
+    assert!(matches!(g.increment(counter), Err(Error::DeviceLost(_))));
     g.submit();
 }
 

@@ -6,8 +6,9 @@
 use nnplay::activation::Activation;
 use nnplay::backend::cpu::CpuBackend;
 use nnplay::backend::Backend;
-use nnplay::engine::{split, Engine, LayerShape, LOSS_LOG_CAPACITY};
+use nnplay::engine::{split, Engine, LayerShape};
 use nnplay::error::Error;
+use nnplay::limits::LOSS_LOG_CAPACITY;
 use nnplay::loss::Loss;
 use nnplay::optim::Optimizer;
 use nnplay::tensor::Tensor;

@@ -4,7 +4,7 @@
 
 mod common;
 
-use nnplay::record::{BackendChoice, Config};
+use nnplay::config::{BackendChoice, Config};
 use nnplay::run::Experiment;
 use nnplay::{Dense, Optimizer, Sequential, Tensor};
 use wasm_bindgen_test::wasm_bindgen_test;

@@ -4,7 +4,7 @@
 use super::Buf;
 use crate::activation::Activation;
 use crate::error::{Error, Result};
-use crate::optim::Optimizer;
+use crate::optim::Coefficients;
 
 /// A backend's shape lookup: `(rows, cols)` of a buffer, or an error if it does not exist.
 /// Generic rather than `dyn`, so the checks inline into each operation (they run every step).
@@ -103,15 +103,15 @@ pub(crate) fn activation_backward(
     distinct("activation_backward", out, &[grad, z, a])
 }
 
-/// Checks the loss's operands: matching shapes, and no output (log, gradient, cursor) that is
-/// also an input or another output.
+/// Checks the loss's operands: matching shapes, no output (log, gradient) that is also an
+/// input or the other output, and room in the log at `index` (the cursor's value, or 0).
 pub(crate) fn loss(
     dims: &impl Dims,
     y_pred: Buf,
     y_true: Buf,
     grad: Option<Buf>,
     out: Buf,
-    cursor: Option<Buf>,
+    index: u64,
 ) -> Result<()> {
     same_shape(dims, "loss (y_pred vs y_true)", y_pred, y_true)?;
     if let Some(g) = grad {
@@ -119,18 +119,13 @@ pub(crate) fn loss(
         distinct("loss (gradient)", g, &[y_pred, y_true, out])?;
     }
     distinct("loss (log)", out, &[y_pred, y_true])?;
-    if let Some(c) = cursor {
-        distinct("loss (cursor)", c, &[y_pred, y_true, out])?;
-        if grad == Some(c) {
-            return Err(Error::Backend("loss: the cursor is the gradient".into()));
-        }
-    }
-    Ok(())
+    let (r, c) = dims(out)?;
+    log_has_room(index, r * c)
 }
 
 /// Requires the loss log to have room at `index`.
-pub(crate) fn log_has_room(index: usize, out_len: usize) -> Result<()> {
-    if index >= out_len {
+fn log_has_room(index: u64, out_len: usize) -> Result<()> {
+    if index >= out_len as u64 {
         return Err(Error::Backend(format!(
             "loss log is full ({out_len} entries); read it before running more steps"
         )));
@@ -156,23 +151,38 @@ pub(crate) fn column_sums(dims: &impl Dims, m: Buf, out: Buf) -> Result<(usize, 
 /// Checks an optimizer update of `param` from `grad` with its state `slots`.
 pub(crate) fn apply_gradient(
     dims: &impl Dims,
-    opt: &Optimizer,
+    update: &Coefficients,
     param: Buf,
     grad: Buf,
     slots: &[Buf],
 ) -> Result<()> {
     same_shape(dims, "apply_gradient (param vs grad)", param, grad)?;
-    if slots.len() != opt.slots() {
+    if slots.len() != update.slots() {
         return Err(Error::Backend(format!(
-            "{} needs {} state arrays, got {}",
-            opt.name(),
-            opt.slots(),
+            "the {:?} update needs {} state arrays, got {}",
+            update.rule,
+            update.slots(),
             slots.len()
         )));
     }
     for s in slots {
         same_shape(dims, "apply_gradient (param vs optimizer state)", param, *s)?;
     }
-    distinct("apply_gradient", param, &[grad])?;
-    distinct("apply_gradient", param, slots)
+    // Every buffer written (the parameter and its slots) is distinct from every other operand.
+    let written: Vec<Buf> = std::iter::once(param)
+        .chain(slots.iter().copied())
+        .collect();
+    for (i, w) in written.iter().enumerate() {
+        let others: Vec<Buf> = std::iter::once(grad)
+            .chain(
+                written
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(_, b)| *b),
+            )
+            .collect();
+        distinct("apply_gradient", *w, &others)?;
+    }
+    Ok(())
 }

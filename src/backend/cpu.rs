@@ -1,10 +1,10 @@
 //! The CPU backend: every operation runs at once on the host, over ndarray and plain loops.
 
-use super::{check, Backend, BackendKind, Buf, Counters};
+use super::{check, Backend, BackendKind, Buf, Counter, Counters};
 use crate::activation::Activation;
 use crate::error::{Error, Result};
 use crate::loss::Loss;
-use crate::optim::Optimizer;
+use crate::optim::Coefficients;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2, ShapeBuilder};
 
@@ -22,6 +22,7 @@ struct Slot {
 pub struct CpuBackend {
     slots: Vec<Option<Slot>>,
     free_list: Vec<u32>,
+    counter_values: Vec<u64>,
     counters: Counters,
 }
 
@@ -29,6 +30,12 @@ impl CpuBackend {
     /// An empty backend.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    fn counter_mut(&mut self, c: Counter) -> Result<&mut u64> {
+        self.counter_values
+            .get_mut(c.0 as usize)
+            .ok_or_else(|| Error::Backend(format!("counter {} does not exist", c.0)))
     }
 
     fn slot(&self, b: Buf) -> Result<&Slot> {
@@ -314,14 +321,10 @@ impl Backend for CpuBackend {
         loss: Loss,
         grad: Option<Buf>,
         out: Buf,
-        cursor: Option<Buf>,
+        cursor: Option<Counter>,
     ) -> Result<()> {
-        check::loss(&|b| self.dims(b), y_pred, y_true, grad, out, cursor)?;
-        let index = match cursor {
-            Some(c) => self.data(c)?.first().copied().unwrap_or(0.0) as usize,
-            None => 0,
-        };
-        check::log_has_room(index, self.data(out)?.len())?;
+        let index = cursor.map_or(0, |c| self.counter(c));
+        check::loss(&|b| self.dims(b), y_pred, y_true, grad, out, index)?;
         let value = {
             let (p, t) = (self.data(y_pred)?, self.data(y_true)?);
             loss.mean(p, t)
@@ -335,34 +338,46 @@ impl Backend for CpuBackend {
         self.slots[out.0 as usize]
             .as_mut()
             .expect("checked above")
-            .data[index] = value;
+            .data[index as usize] = value;
         if let Some(c) = cursor {
-            self.slots[c.0 as usize]
-                .as_mut()
-                .expect("checked above")
-                .data[0] += 1.0;
+            self.increment(c)?;
         }
         self.counters.dispatches += 1;
         Ok(())
     }
 
-    fn increment(&mut self, counter: Buf) -> Result<()> {
-        self.with_out(counter, |_, c| {
-            c.data[0] += 1.0;
-            Ok(())
-        })
+    fn alloc_counter(&mut self) -> Counter {
+        self.counter_values.push(0);
+        Counter(self.counter_values.len() as u32 - 1)
+    }
+
+    fn set_counter(&mut self, counter: Counter, value: u64) -> Result<()> {
+        *self.counter_mut(counter)? = value;
+        Ok(())
+    }
+
+    fn counter(&self, counter: Counter) -> u64 {
+        self.counter_values
+            .get(counter.0 as usize)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    fn increment(&mut self, counter: Counter) -> Result<()> {
+        *self.counter_mut(counter)? += 1;
+        Ok(())
     }
 
     fn apply_gradient(
         &mut self,
-        opt: &Optimizer,
+        update: &Coefficients,
         param: Buf,
         grad: Buf,
         slots: &[Buf],
-        iterations: Buf,
+        iterations: Counter,
     ) -> Result<()> {
-        check::apply_gradient(&|b| self.dims(b), opt, param, grad, slots)?;
-        let t = self.data(iterations)?.first().copied().unwrap_or(1.0);
+        check::apply_gradient(&|b| self.dims(b), update, param, grad, slots)?;
+        let t = self.counter(iterations);
         let mut state: Vec<Slot> = Vec::with_capacity(slots.len());
         for s in slots {
             state.push(self.take(*s)?);
@@ -370,7 +385,7 @@ impl Backend for CpuBackend {
         let r = self.with_out(param, |me, p| {
             let mut views: Vec<&mut [f32]> =
                 state.iter_mut().map(|s| s.data.as_mut_slice()).collect();
-            opt.update(&mut p.data, me.data(grad)?, &mut views, t);
+            update.update(&mut p.data, me.data(grad)?, &mut views, t);
             Ok(())
         });
         for (s, slot) in slots.iter().zip(state) {

@@ -6,8 +6,10 @@
 //! them as WGSL compute dispatches and submits them in one go. The layers, losses, optimizers
 //! and `Sequential` are written once, over this trait (see [`crate::engine`]).
 //!
-//! Counters (the step's loss cursor, the optimizer's iteration count) live in one-element
-//! buffers, so a run of many steps needs no host round trip at all.
+//! Counters (the step's loss cursor, the optimizer's iteration count) are integers the backend
+//! keeps next to the buffers ([`Counter`]): on the GPU they live on the device, so a run of many
+//! steps needs no host round trip at all, and the host always knows their value because only
+//! the operations recorded through this trait change them.
 
 mod check;
 pub mod cpu;
@@ -16,12 +18,17 @@ pub mod gpu;
 use crate::activation::Activation;
 use crate::error::Result;
 use crate::loss::Loss;
-use crate::optim::Optimizer;
+use crate::optim::Coefficients;
 use serde::{Deserialize, Serialize};
 
 /// A handle to a buffer of `f32` owned by a backend.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Buf(pub u32);
+
+/// A handle to an integer counter owned by a backend (a loss log's cursor, the optimizer's
+/// iteration count).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Counter(pub u32);
 
 /// Which backend actually runs a model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -116,9 +123,13 @@ pub trait Backend {
     /// `out[0, j] = Σᵢ m[i, j]` (bias gradients).
     fn column_sums(&mut self, m: Buf, out: Buf) -> Result<()>;
 
-    /// The mean loss of `y_pred` against `y_true`, written to `out[cursor[0]]` after which
-    /// `cursor[0]` is incremented (without a cursor, to `out[0]`); with `grad`, also
+    /// The mean loss of `y_pred` against `y_true`, written to `out[cursor]` after which the
+    /// cursor is incremented (without a cursor, to `out[0]`); with `grad`, also
     /// `grad = dLoss/dy_pred`.
+    ///
+    /// # Errors
+    /// [`crate::Error::ShapeMismatch`], or [`crate::Error::Backend`] when the cursor is past
+    /// the end of `out` (the log is full).
     fn loss(
         &mut self,
         y_pred: Buf,
@@ -126,22 +137,33 @@ pub trait Backend {
         loss: Loss,
         grad: Option<Buf>,
         out: Buf,
-        cursor: Option<Buf>,
+        cursor: Option<Counter>,
     ) -> Result<()>;
 
-    /// Adds one to `counter[0]`.
-    fn increment(&mut self, counter: Buf) -> Result<()>;
+    /// A new counter, at zero.
+    fn alloc_counter(&mut self) -> Counter;
+
+    /// Sets a counter. Ordered like an operation: operations recorded before it see the old
+    /// value.
+    fn set_counter(&mut self, counter: Counter, value: u64) -> Result<()>;
+
+    /// A counter's value once every operation recorded so far has run (counters change only
+    /// through this trait, so the host always knows them).
+    fn counter(&self, counter: Counter) -> u64;
+
+    /// Adds one to a counter.
+    fn increment(&mut self, counter: Counter) -> Result<()>;
 
     /// Updates `param` from `grad` with the optimizer's rule; `slots` are its state arrays
-    /// ([`Optimizer::slots`] of them, each of the parameter's shape) and `iterations[0]` the
+    /// ([`crate::Optimizer::slots`] of them, each of the parameter's shape) and `iterations` the
     /// 1-based iteration of this update.
     fn apply_gradient(
         &mut self,
-        opt: &Optimizer,
+        update: &Coefficients,
         param: Buf,
         grad: Buf,
         slots: &[Buf],
-        iterations: Buf,
+        iterations: Counter,
     ) -> Result<()>;
 
     /// Sends recorded work to the device (a no-op on the CPU).

@@ -47,7 +47,7 @@ fn main() {
 #[cfg(not(target_arch = "wasm32"))]
 fn gpu_rows(emit: &dyn Fn(&str, f64, &str), now_ms: &dyn Fn() -> f64) -> nnplay::Result<()> {
     use nnplay::bench::mlp_config;
-    use nnplay::record::BackendChoice;
+    use nnplay::config::BackendChoice;
     use nnplay::run::Experiment;
     use nnplay::Config;
 

@@ -20,7 +20,7 @@ mod cli {
         }};
     }
 
-    use nnplay::record::BackendChoice;
+    use nnplay::config::BackendChoice;
     use nnplay::run::Experiment;
     use nnplay::{Config, Error, Result, Tensor};
     use std::collections::HashMap;

@@ -6,8 +6,7 @@ use crate::init::Initializer;
 use crate::rng::SeededRng;
 use crate::tensor::Tensor;
 
-/// The most units one layer may have: beyond this the page would stop being interactive.
-pub const MAX_UNITS: usize = 4096;
+pub use crate::limits::MAX_UNITS;
 
 /// A fully connected layer with Keras' defaults.
 ///

@@ -90,7 +90,7 @@ impl Kernel {
             Kernel::ActivationBackward => &[3, 4, 5, 6],
             Kernel::ColumnSums | Kernel::ColumnSumsNarrow => &[1, 2],
             Kernel::Loss => &[3, 4, 5, 6, 7],
-            Kernel::ApplyGradient => &[1, 2, 3, 4, 5],
+            Kernel::ApplyGradient => &[1, 2, 3, 4, 7, 5],
             Kernel::Increment => &[6],
         }
     }

@@ -13,11 +13,11 @@ mod kernels;
 
 pub use context::AdapterSummary;
 
-use super::{check, Backend, BackendKind, Buf, Counters};
+use super::{check, Backend, BackendKind, Buf, Counter, Counters};
 use crate::activation::Activation;
 use crate::error::{Error, Result};
 use crate::loss::Loss;
-use crate::optim::Optimizer;
+use crate::optim::Coefficients;
 use context::GpuContext;
 use kernels::{
     grid_1d, grid_matmul, matmul_is_large, matmul_k_chunk, matmul_splits, Kernel, Kernels,
@@ -25,21 +25,37 @@ use kernels::{
 use std::collections::HashMap;
 
 /// Per-dispatch parameters: the WGSL `Params` struct of the kernel, as 32-bit words.
-type Params = [u32; 8];
-
-/// Buffer ids at or above this are the backend's own placeholders, never a [`Buf`].
-const PLACEHOLDER_BASE: u32 = u32::MAX - 8;
+type Params = [u32; 16];
 
 /// Placeholders bound where an optional operand is absent (a WGSL binding that an entry
 /// point uses must be bound); distinct so that no buffer is bound twice in a dispatch.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Placeholder {
     Bias = 0,
     Out = 1,
     Grad = 2,
     Cursor = 3,
-    SlotM = 4,
-    SlotV = 5,
+    Slot1 = 4,
+    Slot2 = 5,
+    Slot0 = 6,
+}
+
+/// What a storage binding of a dispatch is bound to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Operand {
+    /// A matrix.
+    Buf(Buf),
+    /// A counter (two `u32` words: low, high).
+    Counter(Counter),
+    /// Nothing: the operand is optional and absent.
+    Absent(Placeholder),
+}
+
+/// A counter: its device buffer and the value it will hold once recorded work has run.
+struct CounterSlot {
+    /// `None` for counters allocated after the device was lost.
+    buffer: Option<wgpu::Buffer>,
+    value: u64,
 }
 
 struct Slot {
@@ -54,7 +70,7 @@ struct Slot {
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct BindKey {
     kernel: Kernel,
-    buffers: Vec<u32>,
+    operands: Vec<Operand>,
     params: Params,
 }
 
@@ -71,16 +87,13 @@ pub struct GpuBackend {
     kernels: Kernels,
     slots: Vec<Option<Slot>>,
     free_list: Vec<u32>,
+    counter_slots: Vec<CounterSlot>,
     placeholders: Vec<wgpu::Buffer>,
     uniforms: HashMap<Params, wgpu::Buffer>,
     bind_groups: HashMap<BindKey, wgpu::BindGroup>,
     bind_groups_created: u64,
     pending: Vec<Dispatch>,
     staging: Option<wgpu::Buffer>,
-    /// Host copies of one-element counters whose value is known (after a write, advanced by
-    /// `loss` and `increment`), so that a full loss log is reported when recording, as the
-    /// CPU backend does.
-    known_counters: HashMap<u32, f32>,
     /// Scratch for the K slices of split-K products, by shape, reused from step to step.
     split_scratch: HashMap<(usize, usize), Buf>,
     counters: Counters,
@@ -95,11 +108,21 @@ impl GpuBackend {
     /// adapter, or the device cannot be opened.
     pub async fn new() -> Result<GpuBackend> {
         let ctx = GpuContext::new().await?;
-        let placeholders = (0..6)
+        let placeholders = (0..7)
             .map(|i| {
                 ctx.device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some(["no bias", "no out", "no grad", "no cursor", "no m", "no v"][i]),
-                    size: 4,
+                    label: Some(
+                        [
+                            "no bias",
+                            "no out",
+                            "no grad",
+                            "no cursor",
+                            "no slot 1",
+                            "no slot 2",
+                            "no slot 0",
+                        ][i],
+                    ),
+                    size: 8,
                     usage: wgpu::BufferUsages::STORAGE,
                     mapped_at_creation: false,
                 })
@@ -110,13 +133,13 @@ impl GpuBackend {
             kernels: Kernels::default(),
             slots: Vec::new(),
             free_list: Vec::new(),
+            counter_slots: Vec::new(),
             placeholders,
             uniforms: HashMap::new(),
             bind_groups: HashMap::new(),
             bind_groups_created: 0,
             pending: Vec::new(),
             staging: None,
-            known_counters: HashMap::new(),
             split_scratch: HashMap::new(),
             counters: Counters::default(),
         })
@@ -168,18 +191,19 @@ impl GpuBackend {
         Ok(r * c)
     }
 
-    fn placeholder(p: Placeholder) -> u32 {
-        PLACEHOLDER_BASE + p as u32
+    fn counter_slot(&self, c: Counter) -> Result<&CounterSlot> {
+        self.counter_slots
+            .get(c.0 as usize)
+            .ok_or_else(|| Error::Backend(format!("counter {} does not exist", c.0)))
     }
 
-    fn buffer(&self, id: u32) -> Result<&wgpu::Buffer> {
-        if id >= PLACEHOLDER_BASE {
-            return Ok(&self.placeholders[(id - PLACEHOLDER_BASE) as usize]);
+    fn buffer(&self, operand: Operand) -> Result<&wgpu::Buffer> {
+        let lost = || Error::DeviceLost("the buffer was allocated after the loss".into());
+        match operand {
+            Operand::Absent(p) => Ok(&self.placeholders[p as usize]),
+            Operand::Buf(b) => self.slot(b)?.buffer.as_ref().ok_or_else(lost),
+            Operand::Counter(c) => self.counter_slot(c)?.buffer.as_ref().ok_or_else(lost),
         }
-        self.slot(Buf(id))?
-            .buffer
-            .as_ref()
-            .ok_or_else(|| Error::DeviceLost("the buffer was allocated after the loss".into()))
     }
 
     /// Records one dispatch of `kernel` over `buffers` (at its storage bindings, in order),
@@ -187,15 +211,15 @@ impl GpuBackend {
     fn record(
         &mut self,
         kernel: Kernel,
-        buffers: &[u32],
+        operands: &[Operand],
         params: Params,
         groups: (u32, u32, u32),
     ) -> Result<()> {
         self.ctx.check()?;
-        debug_assert_eq!(buffers.len(), kernel.storage_bindings().len());
+        debug_assert_eq!(operands.len(), kernel.storage_bindings().len());
         let key = BindKey {
             kernel,
-            buffers: buffers.to_vec(),
+            operands: operands.to_vec(),
             params,
         };
         let bind_group = match self.bind_groups.get(&key) {
@@ -246,17 +270,17 @@ impl GpuBackend {
             buf.unmap();
             self.uniforms.insert(key.params, buf);
         }
-        let mut entries = Vec::with_capacity(key.buffers.len() + 1);
+        let mut entries = Vec::with_capacity(key.operands.len() + 1);
         if key.kernel.has_params() {
             entries.push(wgpu::BindGroupEntry {
                 binding: 0,
                 resource: self.uniforms[&key.params].as_entire_binding(),
             });
         }
-        for (binding, id) in key.kernel.storage_bindings().iter().zip(&key.buffers) {
+        for (binding, operand) in key.kernel.storage_bindings().iter().zip(&key.operands) {
             entries.push(wgpu::BindGroupEntry {
                 binding: *binding,
-                resource: self.buffer(*id)?.as_entire_binding(),
+                resource: self.buffer(*operand)?.as_entire_binding(),
             });
         }
         Ok(self
@@ -288,11 +312,13 @@ impl GpuBackend {
             pass.dispatch_workgroups(d.groups.0, d.groups.1, d.groups.2);
         }
     }
+}
 
-    /// A buffer written by a kernel other than the counter updates is no longer known.
-    fn forget(&mut self, b: Buf) {
-        self.known_counters.remove(&b.0);
-    }
+/// Kernel parameters from leading words, the rest zero.
+fn words(leading: &[u32]) -> Params {
+    let mut p = [0; 16];
+    p[..leading.len()].copy_from_slice(leading);
+    p
 }
 
 impl Backend for GpuBackend {
@@ -330,7 +356,7 @@ impl Backend for GpuBackend {
             })
         });
         let slot = Slot { rows, cols, buffer };
-        let buf = match self.free_list.pop() {
+        match self.free_list.pop() {
             Some(i) => {
                 self.slots[i as usize] = Some(slot);
                 Buf(i)
@@ -339,11 +365,7 @@ impl Backend for GpuBackend {
                 self.slots.push(Some(slot));
                 Buf(self.slots.len() as u32 - 1)
             }
-        };
-        if rows * cols == 1 {
-            self.known_counters.insert(buf.0, 0.0);
         }
-        buf
     }
 
     fn free(&mut self, buf: Buf) {
@@ -352,8 +374,8 @@ impl Backend for GpuBackend {
         };
         if s.take().is_some() {
             // The id will be reused: bind groups naming it must go.
-            self.bind_groups.retain(|k, _| !k.buffers.contains(&buf.0));
-            self.known_counters.remove(&buf.0);
+            self.bind_groups
+                .retain(|k, _| !k.operands.contains(&Operand::Buf(buf)));
             self.free_list.push(buf.0);
         }
     }
@@ -372,13 +394,10 @@ impl Backend for GpuBackend {
         // first, so that it sees the old contents.
         self.submit();
         if !values.is_empty() {
-            let buffer = self.buffer(buf.0)?;
+            let buffer = self.buffer(Operand::Buf(buf))?;
             self.ctx
                 .queue
                 .write_buffer(buffer, 0, bytemuck::cast_slice(values));
-        }
-        if values.len() == 1 {
-            self.known_counters.insert(buf.0, values[0]);
         }
         self.counters.uploads += 1;
         Ok(())
@@ -386,35 +405,25 @@ impl Backend for GpuBackend {
 
     fn matmul(&mut self, a: Buf, trans_a: bool, b: Buf, trans_b: bool, out: Buf) -> Result<()> {
         let (m, k, n) = check::matmul(&|b| self.dims(b), a, trans_a, b, trans_b, out)?;
-        self.forget(out);
+        let (a, b, out) = (Operand::Buf(a), Operand::Buf(b), Operand::Buf(out));
         let splits = matmul_splits(m, k, n);
         if splits > 1 {
             let k_chunk = matmul_k_chunk(k, splits);
             let splits = k.div_ceil(k_chunk);
-            let scratch = self.split_scratch(splits * m, n);
+            let scratch = Operand::Buf(self.split_scratch(splits * m, n));
             let kernel = Kernel::Matmul {
                 trans_a,
                 trans_b,
                 large: true,
                 split_k: true,
             };
-            let params = [m as u32, n as u32, k as u32, k_chunk as u32, 0, 0, 0, 0];
+            let params = words(&[m as u32, n as u32, k as u32, k_chunk as u32]);
             let (gx, gy, _) = grid_matmul(m, n, true);
-            self.record(
-                kernel,
-                &[a.0, b.0, scratch.0],
-                params,
-                (gx, gy, splits as u32),
-            )?;
-            let params = [m as u32, n as u32, 0, splits as u32, 0, 0, 0, 0];
-            return self.record(
-                Kernel::SumSplits,
-                &[scratch.0, out.0],
-                params,
-                grid_1d(m * n),
-            );
+            self.record(kernel, &[a, b, scratch], params, (gx, gy, splits as u32))?;
+            let params = words(&[m as u32, n as u32, 0, splits as u32]);
+            return self.record(Kernel::SumSplits, &[scratch, out], params, grid_1d(m * n));
         }
-        let params = [m as u32, n as u32, k as u32, 0, 0, 0, 0, 0];
+        let params = words(&[m as u32, n as u32, k as u32]);
         let large = matmul_is_large(m, n);
         self.record(
             Kernel::Matmul {
@@ -423,7 +432,7 @@ impl Backend for GpuBackend {
                 large,
                 split_k: false,
             },
-            &[a.0, b.0, out.0],
+            &[a, b, out],
             params,
             grid_matmul(m, n, large),
         )
@@ -438,28 +447,17 @@ impl Backend for GpuBackend {
     ) -> Result<()> {
         let (rows, units) = check::bias_activation(&|b| self.dims(b), z, bias, act, out)?;
         let in_place = out == z;
-        self.forget(z);
-        self.forget(out);
         let flags = u32::from(bias.is_some()) | (u32::from(in_place) << 1);
-        let params = [
-            (rows * units) as u32,
-            units as u32,
-            act.code(),
-            flags,
-            0,
-            0,
-            0,
-            0,
-        ];
-        let bias_id = bias.map_or(Self::placeholder(Placeholder::Bias), |b| b.0);
-        let out_id = if in_place {
-            Self::placeholder(Placeholder::Out)
+        let params = words(&[(rows * units) as u32, units as u32, act.code(), flags]);
+        let bias = bias.map_or(Operand::Absent(Placeholder::Bias), Operand::Buf);
+        let out = if in_place {
+            Operand::Absent(Placeholder::Out)
         } else {
-            out.0
+            Operand::Buf(out)
         };
         self.record(
             Kernel::BiasActivation,
-            &[z.0, bias_id, out_id],
+            &[Operand::Buf(z), bias, out],
             params,
             grid_1d(rows * units),
         )
@@ -474,31 +472,21 @@ impl Backend for GpuBackend {
         out: Buf,
     ) -> Result<()> {
         check::activation_backward(&|b| self.dims(b), grad, z, a, out)?;
-        self.forget(out);
         let len = self.len(out)?;
-        let params = [len as u32, 0, act.code(), 0, 0, 0, 0, 0];
-        self.record(
-            Kernel::ActivationBackward,
-            &[out.0, grad.0, z.0, a.0],
-            params,
-            grid_1d(len),
-        )
+        let params = words(&[len as u32, 0, act.code()]);
+        let ops = [out, grad, z, a].map(Operand::Buf);
+        self.record(Kernel::ActivationBackward, &ops, params, grid_1d(len))
     }
 
     fn column_sums(&mut self, m: Buf, out: Buf) -> Result<()> {
         let (rows, cols) = check::column_sums(&|b| self.dims(b), m, out)?;
-        self.forget(out);
-        let params = [rows as u32, cols as u32, 0, 0, 0, 0, 0, 0];
+        let params = words(&[rows as u32, cols as u32]);
+        let ops = [Operand::Buf(m), Operand::Buf(out)];
         if cols < 16 {
-            self.record(
-                Kernel::ColumnSumsNarrow,
-                &[m.0, out.0],
-                params,
-                (cols as u32, 1, 1),
-            )
+            self.record(Kernel::ColumnSumsNarrow, &ops, params, (cols as u32, 1, 1))
         } else {
             let groups = cols.div_ceil(16) as u32;
-            self.record(Kernel::ColumnSums, &[m.0, out.0], params, (groups, 1, 1))
+            self.record(Kernel::ColumnSums, &ops, params, (groups, 1, 1))
         }
     }
 
@@ -509,115 +497,144 @@ impl Backend for GpuBackend {
         loss: Loss,
         grad: Option<Buf>,
         out: Buf,
-        cursor: Option<Buf>,
+        cursor: Option<Counter>,
     ) -> Result<()> {
-        check::loss(&|b| self.dims(b), y_pred, y_true, grad, out, cursor)?;
-        let out_len = self.len(out)?;
-        let index = match cursor {
-            Some(c) => self.known_counters.get(&c.0).map(|v| *v as usize),
-            None => Some(0),
-        };
-        if let Some(index) = index {
-            check::log_has_room(index, out_len)?;
+        let index = cursor.map_or(0, |c| self.counter(c));
+        check::loss(&|b| self.dims(b), y_pred, y_true, grad, out, index)?;
+        if let Some(c) = cursor {
+            self.counter_slot(c)?;
         }
+        let out_len = self.len(out)?;
         let len = self.len(y_pred)?;
         let flags = u32::from(grad.is_some()) | (u32::from(cursor.is_some()) << 1);
-        let params = [len as u32, loss.code(), flags, out_len as u32, 0, 0, 0, 0];
-        let grad_id = grad.map_or(Self::placeholder(Placeholder::Grad), |g| g.0);
-        let cursor_id = cursor.map_or(Self::placeholder(Placeholder::Cursor), |c| c.0);
+        let params = words(&[len as u32, loss.code(), flags, out_len as u32]);
+        let grad = grad.map_or(Operand::Absent(Placeholder::Grad), Operand::Buf);
+        let cursor_op = cursor.map_or(Operand::Absent(Placeholder::Cursor), Operand::Counter);
         self.record(
             Kernel::Loss,
-            &[y_pred.0, y_true.0, out.0, cursor_id, grad_id],
+            &[
+                Operand::Buf(y_pred),
+                Operand::Buf(y_true),
+                Operand::Buf(out),
+                cursor_op,
+                grad,
+            ],
             params,
             (1, 1, 1),
         )?;
-        self.forget(out);
-        if let Some(g) = grad {
-            self.forget(g);
-        }
         if let Some(c) = cursor {
-            if let Some(v) = self.known_counters.get_mut(&c.0) {
-                *v += 1.0;
-            }
+            self.counter_slots[c.0 as usize].value += 1;
         }
         Ok(())
     }
 
-    fn increment(&mut self, counter: Buf) -> Result<()> {
-        self.dims(counter)?;
-        self.record(Kernel::Increment, &[counter.0], [0; 8], (1, 1, 1))?;
-        if let Some(v) = self.known_counters.get_mut(&counter.0) {
-            *v += 1.0;
-        }
+    fn alloc_counter(&mut self) -> Counter {
+        let buffer = (!self.ctx.is_lost()).then(|| {
+            self.ctx.device.create_buffer(&wgpu::BufferDescriptor {
+                label: Some("counter"),
+                size: 8,
+                usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+                mapped_at_creation: false,
+            })
+        });
+        self.counter_slots.push(CounterSlot { buffer, value: 0 });
+        Counter(self.counter_slots.len() as u32 - 1)
+    }
+
+    fn set_counter(&mut self, counter: Counter, value: u64) -> Result<()> {
+        self.ctx.check()?;
+        self.counter_slot(counter)?;
+        // Lands before the next submission: send what was recorded first (see `write`).
+        self.submit();
+        let halves = [value as u32, (value >> 32) as u32];
+        let buffer = self.buffer(Operand::Counter(counter))?;
+        self.ctx
+            .queue
+            .write_buffer(buffer, 0, bytemuck::cast_slice(&halves));
+        self.counter_slots[counter.0 as usize].value = value;
+        self.counters.uploads += 1;
+        Ok(())
+    }
+
+    fn counter(&self, counter: Counter) -> u64 {
+        self.counter_slots
+            .get(counter.0 as usize)
+            .map_or(0, |c| c.value)
+    }
+
+    fn increment(&mut self, counter: Counter) -> Result<()> {
+        self.counter_slot(counter)?;
+        self.record(
+            Kernel::Increment,
+            &[Operand::Counter(counter)],
+            words(&[]),
+            (1, 1, 1),
+        )?;
+        self.counter_slots[counter.0 as usize].value += 1;
         Ok(())
     }
 
     fn apply_gradient(
         &mut self,
-        opt: &Optimizer,
+        update: &Coefficients,
         param: Buf,
         grad: Buf,
         slots: &[Buf],
-        iterations: Buf,
+        iterations: Counter,
     ) -> Result<()> {
-        check::apply_gradient(&|b| self.dims(b), opt, param, grad, slots)?;
-        self.dims(iterations)?;
-        let mut written = vec![param];
-        written.extend_from_slice(slots);
-        for (i, w) in written.iter().enumerate() {
-            let mut others = vec![grad, iterations];
-            others.extend(
-                written
-                    .iter()
-                    .enumerate()
-                    .filter(|(j, _)| *j != i)
-                    .map(|(_, b)| *b),
-            );
-            check::distinct("apply_gradient", *w, &others)?;
-        }
+        check::apply_gradient(&|b| self.dims(b), update, param, grad, slots)?;
+        self.counter_slot(iterations)?;
         let len = self.len(param)?;
         let f = f32::to_bits;
-        let params = match *opt {
-            Optimizer::Sgd {
-                learning_rate,
-                momentum,
-                nesterov,
-            } => {
-                let kind = match (momentum == 0.0, nesterov) {
-                    (true, _) => 0,
-                    (false, false) => 1,
-                    (false, true) => 2,
-                };
-                [len as u32, kind, f(learning_rate), f(momentum), 0, 0, 0, 0]
+        let params = words(&[
+            len as u32,
+            update.rule as u32,
+            f(update.learning_rate),
+            f(update.momentum),
+            f(update.beta_1),
+            f(update.beta_2),
+            f(update.one_minus_beta_1),
+            f(update.one_minus_beta_2),
+            f(update.rho),
+            f(update.one_minus_rho),
+            f(update.epsilon),
+            u32::from(update.centered),
+        ]);
+        // The kernel's state bindings: s0, s1, s2 (see `shaders/optimizer.wgsl`). RMSprop's
+        // slots are velocity, then momentum when it has one, then the average gradient when
+        // centered; the kernel finds momentum in s1 and the average in s2.
+        let mut state = [
+            Operand::Absent(Placeholder::Slot0),
+            Operand::Absent(Placeholder::Slot1),
+            Operand::Absent(Placeholder::Slot2),
+        ];
+        match update.rule {
+            crate::optim::UpdateRule::RmsProp => {
+                let mut it = slots.iter();
+                state[0] = Operand::Buf(*it.next().expect("checked: velocity"));
+                if update.momentum > 0.0 {
+                    state[1] = Operand::Buf(*it.next().expect("checked: momentum"));
+                }
+                if update.centered {
+                    state[2] = Operand::Buf(*it.next().expect("checked: average"));
+                }
             }
-            Optimizer::Adam {
-                learning_rate,
-                beta_1,
-                beta_2,
-                epsilon,
-            } => [
-                len as u32,
-                3,
-                f(learning_rate),
-                0,
-                f(beta_1),
-                f(beta_2),
-                f(epsilon),
-                0,
-            ],
-        };
-        let m = slots
-            .first()
-            .map_or(Self::placeholder(Placeholder::SlotM), |b| b.0);
-        let v = slots
-            .get(1)
-            .map_or(Self::placeholder(Placeholder::SlotV), |b| b.0);
-        for w in &written {
-            self.forget(*w);
+            _ => {
+                for (s, b) in state.iter_mut().zip(slots) {
+                    *s = Operand::Buf(*b);
+                }
+            }
         }
         self.record(
             Kernel::ApplyGradient,
-            &[param.0, grad.0, m, v, iterations.0],
+            &[
+                Operand::Buf(param),
+                Operand::Buf(grad),
+                state[0],
+                state[1],
+                state[2],
+                Operand::Counter(iterations),
+            ],
             params,
             grid_1d(len),
         )
@@ -662,7 +679,13 @@ impl Backend for GpuBackend {
         for (b, len) in bufs.iter().zip(&lens) {
             if *len > 0 {
                 let size = *len as u64 * 4;
-                encoder.copy_buffer_to_buffer(self.buffer(b.0)?, 0, staging, offset, size);
+                encoder.copy_buffer_to_buffer(
+                    self.buffer(Operand::Buf(*b))?,
+                    0,
+                    staging,
+                    offset,
+                    size,
+                );
                 offset += size;
             }
         }
@@ -675,11 +698,6 @@ impl Backend for GpuBackend {
         for len in lens {
             out.push(flat[start..start + len].to_vec());
             start += len;
-        }
-        for (b, v) in bufs.iter().zip(&out) {
-            if v.len() == 1 {
-                self.known_counters.insert(b.0, v[0]);
-            }
         }
         Ok(out)
     }

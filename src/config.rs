@@ -1,0 +1,403 @@
+//! The experiment config: the one JSON document that describes an experiment everywhere (the
+//! page's URL and export, the embeddable element, the CLI's `--config`, the run record's
+//! header).
+//!
+//! Unknown fields are errors, missing fields take the tutorial's defaults, and every number is
+//! checked with a message that names the field.
+
+use crate::activation::Activation;
+use crate::data::{DataConfig, Dataset};
+use crate::error::{Error, Result};
+use crate::init::Initializer;
+use crate::layers::Dense;
+use crate::limits::{MAX_FLOATS, MAX_LAYERS, MAX_SEED, MAX_STEPS};
+use crate::loss::Loss;
+use crate::model::Sequential;
+use crate::optim::Optimizer;
+use serde::{Deserialize, Serialize};
+
+/// Which backend a run asks for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendChoice {
+    /// WebGPU when an adapter exists, else the CPU.
+    #[default]
+    Auto,
+    /// WebGPU, or an error.
+    Webgpu,
+    /// The CPU.
+    Cpu,
+}
+
+impl BackendChoice {
+    /// Parses `auto`, `webgpu` or `cpu`.
+    ///
+    /// # Errors
+    /// [`Error::UnknownName`] listing the valid names.
+    pub fn from_name(name: &str) -> Result<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "auto" => Ok(BackendChoice::Auto),
+            "webgpu" | "gpu" => Ok(BackendChoice::Webgpu),
+            "cpu" => Ok(BackendChoice::Cpu),
+            _ => Err(Error::unknown("backend", name, &["auto", "webgpu", "cpu"])),
+        }
+    }
+
+    /// The config name.
+    pub fn name(self) -> &'static str {
+        match self {
+            BackendChoice::Auto => "auto",
+            BackendChoice::Webgpu => "webgpu",
+            BackendChoice::Cpu => "cpu",
+        }
+    }
+}
+
+/// One Dense layer of the config.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LayerConfig {
+    /// Outputs.
+    pub units: usize,
+    /// Keras activation name.
+    pub activation: String,
+    /// Whether the layer has a bias.
+    pub use_bias: bool,
+    /// Keras initializer name for the kernel.
+    pub kernel_initializer: String,
+    /// Keras initializer name for the bias.
+    pub bias_initializer: String,
+}
+
+impl Default for LayerConfig {
+    fn default() -> Self {
+        LayerConfig {
+            units: 1,
+            activation: "linear".into(),
+            use_bias: true,
+            kernel_initializer: "glorot_uniform".into(),
+            bias_initializer: "zeros".into(),
+        }
+    }
+}
+
+impl LayerConfig {
+    /// A layer of `units` with `activation` and the other defaults.
+    pub fn new(units: usize, activation: &str) -> Self {
+        LayerConfig {
+            units,
+            activation: activation.into(),
+            ..Self::default()
+        }
+    }
+
+    /// The layer this describes.
+    ///
+    /// # Errors
+    /// Unknown names and bad sizes, naming the layer.
+    pub fn to_dense(&self, index: usize) -> Result<Dense> {
+        let at = |e: Error| Error::Config(format!("model.layers[{index}]: {e}"));
+        let d = Dense {
+            units: self.units,
+            input_dim: None,
+            activation: Activation::from_name(&self.activation).map_err(at)?,
+            use_bias: self.use_bias,
+            kernel_initializer: Initializer::from_name(&self.kernel_initializer).map_err(at)?,
+            bias_initializer: Initializer::from_name(&self.bias_initializer).map_err(at)?,
+        };
+        d.validate().map_err(at)?;
+        Ok(d)
+    }
+}
+
+/// The model: its input size and its layers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelConfig {
+    /// Inputs per sample (the datasets have one).
+    pub input_dim: usize,
+    /// The Dense layers, first to last.
+    pub layers: Vec<LayerConfig>,
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        ModelConfig {
+            input_dim: 1,
+            layers: vec![LayerConfig::default()],
+        }
+    }
+}
+
+/// How long to train and how to log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainingConfig {
+    /// `train_on_batch` calls.
+    pub steps: usize,
+    /// `null`: each step on the whole training set (the tutorial); else step `i` on
+    /// minibatch `i mod batches`, in order.
+    pub batch_size: Option<usize>,
+    /// Print the cost every this many steps.
+    pub log_every: usize,
+}
+
+impl Default for TrainingConfig {
+    fn default() -> Self {
+        TrainingConfig {
+            steps: 301,
+            batch_size: None,
+            log_every: 100,
+        }
+    }
+}
+
+/// An experiment: data, model, loss, optimizer, training and backend.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Fixes the data and the initial weights.
+    pub seed: u64,
+    /// The points.
+    pub data: DataConfig,
+    /// The network.
+    pub model: ModelConfig,
+    /// The loss.
+    pub loss: Loss,
+    /// The optimizer.
+    pub optimizer: Optimizer,
+    /// The run.
+    pub training: TrainingConfig,
+    /// Where to run.
+    pub backend: BackendChoice,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            seed: 42,
+            data: DataConfig::default(),
+            model: ModelConfig::default(),
+            loss: Loss::Mse,
+            optimizer: Optimizer::default(),
+            training: TrainingConfig::default(),
+            backend: BackendChoice::Auto,
+        }
+    }
+}
+
+/// Parses JSON, naming the path of the field that is wrong (e.g. `data.n: invalid type …`).
+pub(crate) fn from_json_at_path<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
+    let de = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        if path == "." || path == "?" || path.is_empty() {
+            Error::Config(e.inner().to_string())
+        } else {
+            Error::Config(format!("{path}: {}", e.inner()))
+        }
+    })
+}
+
+impl Config {
+    /// Parses and checks a config.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for malformed JSON, unknown fields or wrong types (with line and
+    /// column); the errors of [`Config::validate`].
+    pub fn from_json(text: &str) -> Result<Self> {
+        let c: Config = from_json_at_path(text)?;
+        c.validate()?;
+        Ok(c)
+    }
+
+    /// The config as pretty JSON, every default filled in.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("configs always serialize")
+    }
+
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// The first problem found, naming the field.
+    pub fn validate(&self) -> Result<()> {
+        if self.seed > MAX_SEED {
+            return Err(Error::invalid(
+                "seed",
+                format!(
+                    "{} (must be ≤ 2^53 so that JavaScript keeps it exact)",
+                    self.seed
+                ),
+            ));
+        }
+        self.data.validate()?;
+        if self.model.input_dim != 1 {
+            return Err(Error::invalid(
+                "model.input_dim",
+                format!("{} (the datasets have one input, x)", self.model.input_dim),
+            ));
+        }
+        if self.model.layers.is_empty() || self.model.layers.len() > MAX_LAYERS {
+            return Err(Error::invalid(
+                "model.layers",
+                format!(
+                    "{} layers (need between 1 and {MAX_LAYERS})",
+                    self.model.layers.len()
+                ),
+            ));
+        }
+        for (i, l) in self.model.layers.iter().enumerate() {
+            l.to_dense(i)?;
+        }
+        let last = self.model.layers.last().expect("checked above").units;
+        if last != 1 {
+            return Err(Error::invalid(
+                "model.layers",
+                format!("the last layer has {last} units; the targets have 1 (y)"),
+            ));
+        }
+        self.optimizer.validate()?;
+        self.check_memory()?;
+        let t = &self.training;
+        if t.steps == 0 || t.steps > MAX_STEPS {
+            return Err(Error::invalid(
+                "training.steps",
+                format!("{} (must be between 1 and {MAX_STEPS})", t.steps),
+            ));
+        }
+        if t.batch_size == Some(0) {
+            return Err(Error::invalid(
+                "training.batch_size",
+                "0 (must be ≥ 1 or null)",
+            ));
+        }
+        if t.log_every == 0 {
+            return Err(Error::invalid("training.log_every", "0 (must be ≥ 1)"));
+        }
+        Ok(())
+    }
+
+    /// Refuses models whose buffers would not fit comfortably in a browser tab: activations
+    /// and gradients for a batch (four arrays per layer) and weights with their gradients and
+    /// optimizer state (four arrays per weight).
+    fn check_memory(&self) -> Result<()> {
+        let points = match (&self.data.points, self.data.kind) {
+            (Some(p), crate::data::DataKind::Custom) => p.len(),
+            _ => self.data.n,
+        };
+        let batch = self.training.batch_size.unwrap_or(points).min(points) as u64;
+        let mut inputs = self.model.input_dim as u64;
+        let (mut activations, mut weights) = (0u64, 0u64);
+        for l in &self.model.layers {
+            let units = l.units as u64;
+            activations += 4 * batch * units;
+            weights += 4 * (inputs * units + units);
+            inputs = units;
+        }
+        let floats = activations + weights;
+        if floats > MAX_FLOATS {
+            return Err(Error::invalid(
+                "model.layers",
+                format!(
+                    "this model needs about {} MB of buffers for batches of {batch} (at most {} MB): use fewer or smaller layers, or a batch_size",
+                    floats * 4 / 1_000_000,
+                    MAX_FLOATS * 4 / 1_000_000
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The dataset of this config.
+    ///
+    /// # Errors
+    /// As [`DataConfig::validate`].
+    pub fn dataset(&self) -> Result<Dataset> {
+        self.data.generate(self.seed)
+    }
+
+    /// The (uncompiled) model of this config, with its seeded initial weights.
+    ///
+    /// # Errors
+    /// As [`Config::validate`].
+    pub fn build_model(&self) -> Result<Sequential> {
+        let mut m = Sequential::with_seed(self.seed);
+        for (i, l) in self.model.layers.iter().enumerate() {
+            let mut d = l.to_dense(i)?;
+            if i == 0 {
+                d = d.input_dim(self.model.input_dim);
+            }
+            m.add(d)?;
+        }
+        Ok(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_object_is_the_tutorial() {
+        let c = Config::from_json("{}").unwrap();
+        assert_eq!(c, Config::default());
+        assert_eq!(c.training.steps, 301);
+        assert_eq!(c.optimizer.learning_rate(), 0.01);
+        let back = Config::from_json(&c.to_json()).unwrap();
+        assert_eq!(back, c);
+    }
+
+    #[test]
+    fn unknown_fields_and_wrong_types_are_errors() {
+        let e = Config::from_json(r#"{"sed": 1}"#).unwrap_err().to_string();
+        assert!(e.contains("unknown field `sed`"), "{e}");
+        let e = Config::from_json(r#"{"data": {"n": "many"}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("invalid type"), "{e}");
+        let e = Config::from_json(r#"{"optimizer": {"name": "sgd", "lr": 1}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown field `lr`"), "{e}");
+        let e = Config::from_json(r#"{"optimizer": {"name": "adagrad"}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("adagrad") && e.contains("rmsprop"), "{e}");
+        let c =
+            Config::from_json(r#"{"optimizer": {"name": "rmsprop", "centered": true}}"#).unwrap();
+        assert_eq!(c.optimizer.param("rho"), Some(0.9));
+        assert_eq!(c.optimizer.param("centered"), Some(1.0));
+        let e = Config::from_json("{").unwrap_err().to_string();
+        assert!(e.starts_with("config: EOF"), "{e}");
+    }
+
+    #[test]
+    fn out_of_range_numbers_name_the_field() {
+        let cases = [
+            (
+                r#"{"optimizer": {"name": "sgd", "learning_rate": -1}}"#,
+                "learning_rate",
+            ),
+            (r#"{"model": {"layers": [{"units": 0}]}}"#, "units"),
+            (
+                r#"{"model": {"layers": [{"units": 4, "activation": "relu"}]}}"#,
+                "last layer",
+            ),
+            (
+                r#"{"model": {"layers": [{"units": 1, "activation": "rleu"}]}}"#,
+                "unknown activation",
+            ),
+            (r#"{"training": {"steps": 0}}"#, "training.steps"),
+            (r#"{"data": {"n": 1}}"#, "data.n"),
+            (r#"{"model": {"input_dim": 3}}"#, "input_dim"),
+            (
+                r#"{"data": {"n": 100000}, "model": {"layers": [{"units": 4096}, {"units": 4096}, {"units": 1}]}}"#,
+                "MB of buffers",
+            ),
+        ];
+        for (json, needle) in cases {
+            let e = Config::from_json(json).unwrap_err().to_string();
+            assert!(e.contains(needle), "{json}: {e}");
+        }
+    }
+}
