@@ -7,6 +7,7 @@
 
 use crate::activation::Activation;
 use crate::data::{DataConfig, Dataset};
+use crate::engine::{estimate_floats, fits_budget, LayerShape};
 use crate::error::{Error, Result};
 use crate::init::Initializer;
 use crate::layers::Dense;
@@ -277,29 +278,37 @@ impl Config {
         Ok(())
     }
 
-    /// Refuses models whose buffers would not fit comfortably in a browser tab: activations
-    /// and gradients for a batch (four arrays per layer) and weights with their gradients and
-    /// optimizer state (four arrays per weight).
+    /// Refuses models whose buffers would not fit comfortably in a browser tab, counted as the
+    /// engine counts them: weights with gradients and optimizer state, the training batch's
+    /// activations, and those of the test set's evaluation (in batches of at most
+    /// [`crate::limits::MAX_EVAL_BATCH`] rows).
     fn check_memory(&self) -> Result<()> {
         let points = match (&self.data.points, self.data.kind) {
             (Some(p), crate::data::DataKind::Custom) => p.len(),
             _ => self.data.n,
         };
-        let batch = self.training.batch_size.unwrap_or(points).min(points) as u64;
-        let mut inputs = self.model.input_dim as u64;
-        let (mut activations, mut weights) = (0u64, 0u64);
-        for l in &self.model.layers {
-            let units = l.units as u64;
-            activations += 4 * batch * units;
-            weights += 4 * (inputs * units + units);
-            inputs = units;
+        let n_train = self.data.train_count(points);
+        let n_test = points.saturating_sub(n_train);
+        let batch = self.training.batch_size.unwrap_or(n_train).min(n_train);
+        let eval = n_test.min(crate::limits::MAX_EVAL_BATCH);
+        let mut inputs = self.model.input_dim;
+        let mut shapes = Vec::with_capacity(self.model.layers.len());
+        for (i, l) in self.model.layers.iter().enumerate() {
+            let d = l.to_dense(i)?;
+            shapes.push(LayerShape {
+                inputs,
+                units: d.units,
+                activation: d.activation,
+                use_bias: d.use_bias,
+            });
+            inputs = d.units;
         }
-        let floats = activations + weights;
-        if floats > MAX_FLOATS {
+        let floats = estimate_floats(&shapes, self.optimizer.slots(), &[batch, eval]);
+        if !fits_budget(floats) {
             return Err(Error::invalid(
                 "model.layers",
                 format!(
-                    "this model needs about {} MB of buffers for batches of {batch} (at most {} MB): use fewer or smaller layers, or a batch_size",
+                    "this model needs about {} MB of buffers for batches of {batch} and test batches of {eval} (at most {} MB): use fewer or smaller layers, fewer points, or a batch_size",
                     floats * 4 / 1_000_000,
                     MAX_FLOATS * 4 / 1_000_000
                 ),

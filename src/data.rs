@@ -183,7 +183,9 @@ impl DataConfig {
         Ok(())
     }
 
-    fn train_count(&self, n: usize) -> usize {
+    /// How many of `n` points train: `round(train_fraction · n)` (the rest test). The one
+    /// split rule, shared by the generator, the memory estimate and the generated Keras code.
+    pub fn train_count(&self, n: usize) -> usize {
         (self.train_fraction * n as f64).round() as usize
     }
 

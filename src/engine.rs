@@ -8,7 +8,7 @@
 use crate::activation::Activation;
 use crate::backend::{Backend, Buf, Counter, Counters};
 use crate::error::{Error, Result};
-use crate::limits::LOSS_LOG_CAPACITY;
+use crate::limits::{LOSS_LOG_CAPACITY, MAX_EVAL_BATCH, MAX_FLOATS};
 use crate::loss::Loss;
 use crate::optim::{Coefficients, Optimizer};
 use crate::tensor::Tensor;
@@ -85,6 +85,8 @@ pub struct Engine<B: Backend> {
     checkpoint: Option<TrainingState>,
     /// Losses of the steps completed before a failed run.
     partial: Vec<f32>,
+    /// `f32` values allocated on the backend, counted against [`MAX_FLOATS`].
+    floats: u64,
 }
 
 impl<B: Backend> Engine<B> {
@@ -100,6 +102,18 @@ impl<B: Backend> Engine<B> {
         opt: Optimizer,
     ) -> Result<Self> {
         check_weights(&shapes, weights)?;
+        opt.validate()?;
+        // Weights, gradients and optimizer state, and the loss log: refused before allocating
+        // when over budget.
+        let floats = estimate_floats(&shapes, opt.slots(), &[]);
+        check_budget(
+            0,
+            floats,
+            "the weights, their gradients and optimizer state",
+        )?;
+        for s in &shapes {
+            check_buffer(&backend, s.inputs * s.units, "a kernel")?;
+        }
         let mut layers = Vec::with_capacity(shapes.len());
         for s in &shapes {
             let kernel = new_param(&mut backend, s.inputs, s.units, opt.slots());
@@ -129,6 +143,7 @@ impl<B: Backend> Engine<B> {
             eval: BatchSet::default(),
             checkpoint: None,
             partial: Vec::new(),
+            floats,
         };
         engine.set_weights(weights)?;
         Ok(engine)
@@ -166,6 +181,17 @@ impl<B: Backend> Engine<B> {
             .flat_map(|l| std::iter::once(&mut l.kernel).chain(l.bias.as_mut()))
             .flat_map(|p| std::mem::take(&mut p.slots))
             .collect();
+        let per_slot: u64 = self
+            .params()
+            .map(|p| {
+                let (r, c) = self.backend.shape(p.value);
+                (r * c) as u64
+            })
+            .sum();
+        let old_floats = per_slot * self.opt_slots_allocated();
+        let new_floats = per_slot * opt.slots() as u64;
+        check_budget(self.floats - old_floats, new_floats, "the optimizer state")?;
+        self.floats = self.floats - old_floats + new_floats;
         for s in old {
             self.backend.free(s);
         }
@@ -330,9 +356,23 @@ impl<B: Backend> Engine<B> {
         self.backend.counter(self.iterations)
     }
 
-    fn workspace(&mut self, rows: usize) -> usize {
+    /// The workspace for batches of `rows`, allocated on first use. A workspace that would take
+    /// the model over its memory budget first frees the others (they are made again when
+    /// needed); if it still does not fit, the batch is refused with a message.
+    fn workspace(&mut self, rows: usize) -> Result<usize> {
         if let Some(i) = self.workspaces.iter().position(|w| w.rows == rows) {
-            return i;
+            return Ok(i);
+        }
+        let need = workspace_floats(&self.shapes, rows);
+        let what = format!("the activations of a batch of {rows} rows");
+        if check_budget(self.floats, need, &what).is_err() {
+            for ws in std::mem::take(&mut self.workspaces) {
+                self.free_workspace(ws);
+            }
+        }
+        check_budget(self.floats, need, &what)?;
+        for s in &self.shapes {
+            check_buffer(&self.backend, rows * s.units, "an activation")?;
         }
         let mut ws = Workspace {
             rows,
@@ -360,14 +400,32 @@ impl<B: Backend> Engine<B> {
             ws.da.push(da);
             ws.dz.push(dz);
         }
+        self.floats += need;
         self.workspaces.push(ws);
-        self.workspaces.len() - 1
+        Ok(self.workspaces.len() - 1)
+    }
+
+    fn free_workspace(&mut self, ws: Workspace) {
+        self.floats -= workspace_floats(&self.shapes, ws.rows);
+        for (l, s) in self.shapes.iter().enumerate() {
+            self.backend.free(ws.z[l]);
+            self.backend.free(ws.da[l]);
+            if s.activation != Activation::Linear {
+                self.backend.free(ws.a[l]);
+                self.backend.free(ws.dz[l]);
+            }
+        }
+    }
+
+    /// How many state arrays each parameter has now.
+    fn opt_slots_allocated(&self) -> u64 {
+        self.params().next().map_or(0, |p| p.slots.len() as u64)
     }
 
     /// Records the forward pass; returns the workspace index (its last `a` is the output).
     fn forward(&mut self, x: Buf) -> Result<usize> {
         let rows = self.backend.shape(x).0;
-        let w = self.workspace(rows);
+        let w = self.workspace(rows)?;
         let mut input = x;
         for l in 0..self.shapes.len() {
             let (z, a) = (self.workspaces[w].z[l], self.workspaces[w].a[l]);
@@ -559,9 +617,10 @@ impl<B: Backend> Engine<B> {
     }
 
     /// Keras' `evaluate`: the mean loss over all samples, computed in batches of
-    /// `batch_size` (the batch means weighted by batch size, as Keras does).
+    /// `batch_size` (the batch means weighted by batch size, as Keras does). Batches larger
+    /// than [`MAX_EVAL_BATCH`] rows are cut further so that their workspace stays bounded.
     pub async fn evaluate(&mut self, x: &Tensor, y: &Tensor, batch_size: usize) -> Result<f32> {
-        let batches = split(x, Some(y), batch_size);
+        let batches = split(x, Some(y), batch_size.min(MAX_EVAL_BATCH));
         let mut set = std::mem::take(&mut self.eval);
         let r = self.load(&mut set, batches.iter().map(|(x, y)| (x, y.as_ref())));
         self.eval = set;
@@ -592,12 +651,13 @@ impl<B: Backend> Engine<B> {
             .enumerate()
             .map(|(i, (xb, _))| values[0][i] as f64 * xb.rows() as f64)
             .sum();
+        self.release_eval();
         Ok((total / x.rows() as f64) as f32)
     }
 
-    /// Keras' `predict`, in batches of `batch_size`.
+    /// Keras' `predict`, in batches of `batch_size` (at most [`MAX_EVAL_BATCH`] rows each).
     pub async fn predict(&mut self, x: &Tensor, batch_size: usize) -> Result<Tensor> {
-        let batches = split(x, None, batch_size);
+        let batches = split(x, None, batch_size.min(MAX_EVAL_BATCH));
         let last = self.shapes.len() - 1;
         let mut values = Vec::with_capacity(x.rows() * self.shapes[last].units);
         for (xb, _) in &batches {
@@ -609,8 +669,111 @@ impl<B: Backend> Engine<B> {
             let out = self.workspaces[w].a[last];
             values.extend(self.backend.read(&[out]).await?.remove(0));
         }
+        self.release_eval();
         Tensor::from_vec(x.rows(), self.shapes[last].units, values)
     }
+
+    /// Frees the evaluation batches and every workspace but the training batches' (which the
+    /// next step reuses): an evaluation of many points costs memory only while it runs.
+    fn release_eval(&mut self) {
+        let eval_rows: usize = self.eval.x.iter().map(|b| self.backend.shape(*b).0).sum();
+        if eval_rows > SMALL_WORKSPACE_ROWS {
+            for b in self.eval.x.drain(..) {
+                self.backend.free(b);
+            }
+            for b in self.eval.y.drain(..).flatten() {
+                self.backend.free(b);
+            }
+        }
+        let train_rows: Vec<usize> = self
+            .train
+            .x
+            .iter()
+            .map(|b| self.backend.shape(*b).0)
+            .collect();
+        let (keep, drop): (Vec<Workspace>, Vec<Workspace>) = std::mem::take(&mut self.workspaces)
+            .into_iter()
+            .partition(|w| train_rows.contains(&w.rows) || w.rows <= SMALL_WORKSPACE_ROWS);
+        self.workspaces = keep;
+        for ws in drop {
+            self.free_workspace(ws);
+        }
+    }
+
+    /// `f32` values allocated for this model now (weights, state, workspaces).
+    pub fn allocated_floats(&self) -> u64 {
+        self.floats
+    }
+}
+
+/// Workspaces and evaluation sets of at most this many rows are kept after an evaluation: the
+/// page evaluates and predicts small sets again and again, and reallocating them (and their
+/// bind groups on the GPU) would cost more than they hold.
+const SMALL_WORKSPACE_ROWS: usize = 1024;
+
+/// The `f32` values a model needs: weights with their gradients and `slots` optimizer arrays
+/// each, the loss log, and one workspace per batch size in `batch_rows` (the engine's own
+/// accounting, which [`crate::Config::validate`] uses to refuse a config before building it).
+pub fn estimate_floats(shapes: &[LayerShape], slots: usize, batch_rows: &[usize]) -> u64 {
+    let weights: u64 = shapes
+        .iter()
+        .map(|s| (s.inputs as u64 + u64::from(s.use_bias)) * s.units as u64)
+        .sum();
+    let workspaces: u64 = batch_rows
+        .iter()
+        .map(|r| workspace_floats(shapes, *r))
+        .sum();
+    (2 + slots as u64) * weights + LOSS_LOG_CAPACITY as u64 + workspaces
+}
+
+/// Whether `floats` fit the model's memory budget ([`MAX_FLOATS`]).
+pub fn fits_budget(floats: u64) -> bool {
+    floats <= MAX_FLOATS
+}
+
+/// `f32` values of a workspace for batches of `rows`.
+fn workspace_floats(shapes: &[LayerShape], rows: usize) -> u64 {
+    shapes
+        .iter()
+        .map(|s| {
+            let arrays = if s.activation == Activation::Linear {
+                2
+            } else {
+                4
+            };
+            arrays * (rows * s.units) as u64
+        })
+        .sum()
+}
+
+/// Refuses an allocation of `need` floats on top of `used` beyond [`MAX_FLOATS`].
+fn check_budget(used: u64, need: u64, what: &str) -> Result<()> {
+    if used.saturating_add(need) > MAX_FLOATS {
+        return Err(Error::invalid(
+            "model size",
+            format!(
+                "{what} would need {} MB on top of {} MB already used (at most {} MB): use fewer or smaller layers, fewer points or a batch_size",
+                need * 4 / 1_000_000,
+                used * 4 / 1_000_000,
+                MAX_FLOATS * 4 / 1_000_000
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a buffer larger than the backend allows (a WebGPU adapter's storage-buffer limit).
+fn check_buffer<B: Backend>(backend: &B, floats: usize, what: &str) -> Result<()> {
+    let max = backend.max_buffer_floats();
+    if floats > max {
+        return Err(Error::invalid(
+            "model size",
+            format!(
+                "{what} of {floats} values exceeds this device's largest buffer ({max} values): use smaller layers or fewer points"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn new_param<B: Backend>(b: &mut B, rows: usize, cols: usize, slots: usize) -> Param {

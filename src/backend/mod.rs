@@ -175,6 +175,12 @@ pub trait Backend {
     /// Work counted so far.
     fn counters(&self) -> Counters;
 
+    /// The most `f32` values one buffer may hold (a WebGPU adapter's storage-buffer binding
+    /// limit; unbounded on the CPU).
+    fn max_buffer_floats(&self) -> usize {
+        usize::MAX
+    }
+
     /// Whether the device can disappear mid-run (a GPU), so that the engine keeps a copy of the
     /// training state at each read-back to continue elsewhere.
     fn can_be_lost(&self) -> bool {

@@ -32,6 +32,8 @@ pub(crate) struct GpuContext {
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,
     pub summary: AdapterSummary,
+    /// The largest storage buffer a binding may cover on this device, in bytes.
+    pub max_buffer_bytes: usize,
     health: Arc<Mutex<Health>>,
 }
 
@@ -94,10 +96,16 @@ impl GpuContext {
                 .join(" "),
             is_software: info.device_type == wgpu::DeviceType::Cpu,
         };
+        let limits = device.limits();
+        let max_buffer_bytes = u64::from(limits.max_storage_buffer_binding_size)
+            .min(limits.max_buffer_size)
+            .try_into()
+            .unwrap_or(usize::MAX);
         Ok(GpuContext {
             device,
             queue,
             summary,
+            max_buffer_bytes,
             health,
         })
     }

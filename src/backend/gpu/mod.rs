@@ -709,4 +709,8 @@ impl Backend for GpuBackend {
     fn can_be_lost(&self) -> bool {
         true
     }
+
+    fn max_buffer_floats(&self) -> usize {
+        self.ctx.max_buffer_bytes / 4
+    }
 }
