@@ -17,42 +17,7 @@ use crate::model::Sequential;
 use crate::optim::Optimizer;
 use serde::{Deserialize, Serialize};
 
-/// Which backend a run asks for.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum BackendChoice {
-    /// WebGPU when an adapter exists, else the CPU.
-    #[default]
-    Auto,
-    /// WebGPU, or an error.
-    Webgpu,
-    /// The CPU.
-    Cpu,
-}
-
-impl BackendChoice {
-    /// Parses `auto`, `webgpu` or `cpu`.
-    ///
-    /// # Errors
-    /// [`Error::UnknownName`] listing the valid names.
-    pub fn from_name(name: &str) -> Result<Self> {
-        match name.to_ascii_lowercase().as_str() {
-            "auto" => Ok(BackendChoice::Auto),
-            "webgpu" | "gpu" => Ok(BackendChoice::Webgpu),
-            "cpu" => Ok(BackendChoice::Cpu),
-            _ => Err(Error::unknown("backend", name, &["auto", "webgpu", "cpu"])),
-        }
-    }
-
-    /// The config name.
-    pub fn name(self) -> &'static str {
-        match self {
-            BackendChoice::Auto => "auto",
-            BackendChoice::Webgpu => "webgpu",
-            BackendChoice::Cpu => "cpu",
-        }
-    }
-}
+pub use crate::backend::BackendChoice;
 
 /// One Dense layer of the config.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

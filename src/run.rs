@@ -1,37 +1,15 @@
 //! One experiment from config to run record: the data, the model on its backend, the steps
 //! taken so far. The CLI, the page and the tests all drive training through this.
 
-use crate::backend::cpu::CpuBackend;
-use crate::backend::gpu::GpuBackend;
 use crate::backend::BackendKind;
 use crate::config::{BackendChoice, Config};
 use crate::data::Dataset;
-use crate::engine::Engine;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::loss::Loss;
-use crate::model::{Runtime, Sequential};
+use crate::model::{BackendStatus, Sequential};
 use crate::optim::Optimizer;
 use crate::record::{weights_to_json, DatasetRecord, RunRecord, RECORD_FORMAT};
 use crate::tensor::Tensor;
-
-/// A backend picked for a run, and why.
-pub struct Selection {
-    /// The WebGPU device, when that was picked.
-    pub gpu: Option<GpuBackend>,
-    /// Why the CPU was picked, for people (e.g. "no WebGPU adapter"); empty for WebGPU.
-    pub reason: String,
-}
-
-impl Selection {
-    /// Which backend was picked.
-    pub fn kind(&self) -> BackendKind {
-        if self.gpu.is_some() {
-            BackendKind::Webgpu
-        } else {
-            BackendKind::Cpu
-        }
-    }
-}
 
 /// An experiment in progress.
 pub struct Experiment {
@@ -40,38 +18,22 @@ pub struct Experiment {
     model: Sequential,
     initial_weights: Vec<Tensor>,
     losses: Vec<f32>,
-    reason: String,
-}
-
-/// Compiles `model` for `config` on the selected backend.
-fn compile_on(model: &mut Sequential, config: &Config, gpu: Option<GpuBackend>) -> Result<()> {
-    model.compile_with(config.loss, config.optimizer, |shapes, w, loss, opt| {
-        Ok(match gpu {
-            Some(g) => Runtime::Gpu(Box::new(Engine::new(g, shapes, w, loss, opt)?)),
-            None => Runtime::Cpu(Box::new(Engine::new(
-                CpuBackend::new(),
-                shapes,
-                w,
-                loss,
-                opt,
-            )?)),
-        })
-    })
 }
 
 impl Experiment {
     /// Builds the data and the model of `config` and compiles it on the backend `choice`
-    /// resolves to (see [`Experiment::select_backend`]).
+    /// resolves to (see [`Sequential::compile_on`]).
     ///
     /// # Errors
-    /// Any config error; [`Error::Backend`] when WebGPU is required but unavailable.
+    /// Any config error; [`crate::Error::Backend`] when WebGPU is required but unavailable.
     pub async fn new(config: Config, choice: BackendChoice) -> Result<Self> {
         config.validate()?;
         let dataset = config.dataset()?;
         let mut model = config.build_model()?;
         let initial_weights = model.get_weights()?;
-        let selection = Self::select_backend(choice).await?;
-        compile_on(&mut model, &config, selection.gpu)?;
+        model
+            .compile_on(config.loss, config.optimizer, choice)
+            .await?;
         model.load_train(
             &dataset.x_train,
             &dataset.y_train,
@@ -83,7 +45,6 @@ impl Experiment {
             model,
             initial_weights,
             losses: Vec::new(),
-            reason: selection.reason,
         })
     }
 
@@ -93,35 +54,6 @@ impl Experiment {
     /// Any config error.
     pub fn new_cpu(config: Config) -> Result<Self> {
         crate::model::block_on(Self::new(config, BackendChoice::Cpu))
-    }
-
-    /// Resolves a backend choice: `cpu` is the CPU, `webgpu` needs an adapter, `auto` takes
-    /// WebGPU when an adapter exists and the CPU otherwise.
-    ///
-    /// # Errors
-    /// [`Error::Backend`] when `webgpu` is asked for and none is available.
-    pub async fn select_backend(choice: BackendChoice) -> Result<Selection> {
-        let cpu = |reason: String| Selection { gpu: None, reason };
-        match choice {
-            BackendChoice::Cpu => Ok(cpu("asked for".into())),
-            BackendChoice::Webgpu => match GpuBackend::new().await {
-                Ok(g) => Ok(Selection {
-                    gpu: Some(g),
-                    reason: String::new(),
-                }),
-                Err(e) => Err(Error::Backend(format!(
-                    "WebGPU was asked for but cannot be used: {}",
-                    strip_prefix(&e)
-                ))),
-            },
-            BackendChoice::Auto => match GpuBackend::new().await {
-                Ok(g) => Ok(Selection {
-                    gpu: Some(g),
-                    reason: String::new(),
-                }),
-                Err(e) => Ok(cpu(strip_prefix(&e))),
-            },
-        }
     }
 
     /// The config.
@@ -149,14 +81,17 @@ impl Experiment {
         &self.losses
     }
 
-    /// `Using WebGPU backend (adapter: …)` or `Using CPU backend (reason)`.
+    /// Which backend runs the experiment, on what adapter, and why.
+    pub fn backend_status(&self) -> &BackendStatus {
+        self.model
+            .backend_status()
+            .expect("an experiment's model is compiled")
+    }
+
+    /// [`BackendStatus::line`]: `Using WebGPU backend (adapter: …)` or
+    /// `Using CPU backend (reason)`.
     pub fn backend_line(&self) -> String {
-        let line = self.model.backend_line();
-        if self.reason.is_empty() || line.ends_with(')') {
-            line
-        } else {
-            format!("{line} ({})", self.reason)
-        }
+        self.backend_status().line()
     }
 
     /// Makes the WebGPU device behave as lost: the next steps continue on the CPU.
@@ -238,23 +173,6 @@ impl Experiment {
         Ok(())
     }
 
-    fn is_bias(&self, index: usize) -> bool {
-        let mut i = 0;
-        for l in self.model.layers() {
-            if index == i {
-                return false;
-            }
-            i += 1;
-            if l.use_bias {
-                if index == i {
-                    return true;
-                }
-                i += 1;
-            }
-        }
-        false
-    }
-
     /// The run record of the steps taken so far.
     ///
     /// # Errors
@@ -269,10 +187,10 @@ impl Experiment {
             config,
             backend: self.backend_kind().name().into(),
             dataset: DatasetRecord::from_dataset(&self.dataset),
-            initial_weights: weights_to_json(&self.initial_weights, |i| self.is_bias(i)),
+            initial_weights: weights_to_json(&self.initial_weights, |i| self.model.is_bias(i)),
             losses: self.losses.clone(),
             test_cost,
-            final_weights: weights_to_json(&final_weights, |i| self.is_bias(i)),
+            final_weights: weights_to_json(&final_weights, |i| self.model.is_bias(i)),
         })
     }
 
@@ -298,14 +216,6 @@ impl Experiment {
         let (a, b, d) = (2.0 * sxx / n, 2.0 * sx / n, 2.0);
         let lambda = (a + d) / 2.0 + (((a - d) / 2.0).powi(2) + b * b).sqrt();
         0.9 * 2.0 / lambda
-    }
-}
-
-/// An error's message without the `backend: ` prefix.
-fn strip_prefix(e: &Error) -> String {
-    match e {
-        Error::Backend(m) => m.clone(),
-        other => other.to_string(),
     }
 }
 

@@ -47,7 +47,7 @@ struct Stage {
 struct Fit {
     epochs: usize,
     batch_size: usize,
-    validation_split: f32,
+    validation_split: f64,
     shuffle: bool,
     initial_weights: Vec<WeightArray>,
     loss: Vec<f32>,
@@ -162,12 +162,6 @@ impl Check {
             self.first_failure = Some(message);
         }
     }
-}
-
-/// The Python float Keras computed with for an f32 option read from JSON: the double
-/// nearest to the option's shortest decimal (`0.2f32` → `0.2`, not 0.20000000298…).
-fn py_float(v: f32) -> f64 {
-    format!("{v}").parse().expect("an f32 prints as a number")
 }
 
 /// The largest magnitude of a group of arrays.
@@ -325,7 +319,7 @@ fn replay_fit(f: &Fixture, fit: &Fit, check: &mut Check) -> Result<usize, String
     );
     let n = data.x_train.rows();
     // Keras: split_at = floor(n · (1 − validation_split)) with the Python float.
-    let train = (n as f64 * (1.0 - py_float(fit.validation_split))).floor() as usize;
+    let train = (n as f64 * (1.0 - fit.validation_split)).floor() as usize;
     Ok(fit.epochs * train.div_ceil(fit.batch_size))
 }
 
@@ -431,9 +425,9 @@ fn fit_validation_split_leaving_no_samples_raises() {
             .expect("Keras raised for every recorded case");
         assert_eq!(e.kind, "ValueError");
         assert!(e.message.contains("`validation_split="), "{}", e.message);
-        let vs = c.validation_split as f32;
+        let vs = c.validation_split;
         // The recorded condition, from the option as Python reads it.
-        let split_at = (c.n as f64 * (1.0 - py_float(vs))).floor() as usize;
+        let split_at = (c.n as f64 * (1.0 - vs)).floor() as usize;
         assert_eq!(split_at, c.split_at, "n {} vs {vs}", c.n);
         assert!(split_at == 0 || split_at == c.n);
         let mut m = Sequential::with_seed(1);

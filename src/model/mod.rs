@@ -1,15 +1,23 @@
-//! `Sequential`: Keras' model API over the engine, on the CPU or WebGPU.
+//! `Sequential`: Keras' model API. The layers and their initial weights live here; a compiled
+//! model runs on a [`runtime`] (the CPU or WebGPU, with device-loss recovery), and
+//! [`summary`] draws Keras' table.
 
-use crate::backend::cpu::CpuBackend;
-use crate::backend::gpu::GpuBackend;
-use crate::backend::{BackendKind, Counters};
-use crate::engine::{split, Engine, LayerShape, TrainingState};
+mod runtime;
+mod summary;
+
+pub use runtime::{Adapter, BackendStatus, CpuReason};
+pub use summary::summary_table;
+
+use crate::backend::{BackendChoice, BackendKind, Counters};
+use crate::engine::{check_weights, split, LayerShape, TrainingState};
 use crate::error::{Error, Result};
 use crate::layers::Dense;
+use crate::limits::MAX_STEPS;
 use crate::loss::Loss;
 use crate::optim::Optimizer;
 use crate::rng::SeededRng;
 use crate::tensor::Tensor;
+use runtime::Runtime;
 
 /// The seed `Sequential::new` uses for initial weights.
 pub const DEFAULT_SEED: u64 = 42;
@@ -17,47 +25,8 @@ pub const DEFAULT_SEED: u64 = 42;
 /// The stream of the seed that initial weights come from (data uses another).
 pub(crate) const WEIGHT_STREAM: u64 = 2;
 
-/// Where a compiled model runs.
-pub enum Runtime {
-    /// On the host.
-    Cpu(Box<Engine<CpuBackend>>),
-    /// On WebGPU.
-    Gpu(Box<Engine<GpuBackend>>),
-}
-
-/// Calls the same engine method whatever the backend.
-macro_rules! on_engine {
-    ($rt:expr, $e:ident => $body:expr) => {
-        match $rt {
-            Runtime::Cpu($e) => $body,
-            Runtime::Gpu($e) => $body,
-        }
-    };
-}
-
-/// Runs an engine call; if the GPU was lost, moves to the CPU and runs it there.
-macro_rules! with_recovery {
-    ($self:ident, $what:expr, $e:ident => $body:expr) => {{
-        let rt = $self.runtime($what)?;
-        match on_engine!(rt, $e => $body) {
-            Err(Error::DeviceLost(why)) => {
-                $self.recover_on_cpu(&why)?;
-                let rt = $self.runtime($what)?;
-                on_engine!(rt, $e => $body)
-            }
-            other => other,
-        }
-    }};
-}
-
-impl Runtime {
-    fn kind(&self) -> BackendKind {
-        match self {
-            Runtime::Cpu(_) => BackendKind::Cpu,
-            Runtime::Gpu(_) => BackendKind::Webgpu,
-        }
-    }
-}
+/// The stream of the seed that `fit` shuffles with.
+const SHUFFLE_STREAM: u64 = 3;
 
 /// Options of [`Sequential::fit`] (Keras' names and defaults, except `verbose`).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -68,8 +37,9 @@ pub struct FitOptions {
     pub batch_size: usize,
     /// Shuffle the training samples before each epoch (with the model's seed).
     pub shuffle: bool,
-    /// Fraction of the samples, taken from the end before shuffling, kept for validation.
-    pub validation_split: f32,
+    /// Fraction of the samples, taken from the end before shuffling, kept for validation (a
+    /// Python float: Keras computes `floor(n · (1 − validation_split))` in double).
+    pub validation_split: f64,
 }
 
 impl Default for FitOptions {
@@ -113,12 +83,9 @@ pub struct Sequential {
     layers: Vec<Dense>,
     rng: SeededRng,
     seed: u64,
+    /// The weights while the model is not compiled (a compiled model's live on its backend).
     weights: Vec<Tensor>,
-    compiled: Option<(Loss, Optimizer)>,
     runtime: Option<Runtime>,
-    fallback_note: Option<String>,
-    /// The batches given to `load_train`, kept to reload them after a move to the CPU.
-    train_data: Option<(Tensor, Tensor, Option<usize>)>,
 }
 
 impl Default for Sequential {
@@ -140,14 +107,12 @@ impl Sequential {
             rng: SeededRng::derived(seed, WEIGHT_STREAM),
             seed,
             weights: Vec::new(),
-            compiled: None,
             runtime: None,
-            fallback_note: None,
-            train_data: None,
         }
     }
 
-    /// Appends a layer and draws its initial weights.
+    /// Appends a layer and draws its initial weights. A compiled model must be compiled again
+    /// to train with the new layer, as in Keras.
     ///
     /// # Errors
     /// [`Error::Model`] when the first layer has no `input_dim` or a later one's `input_dim`
@@ -170,14 +135,21 @@ impl Sequential {
             }
             (Some(prev), _) => prev.units,
         };
+        if self.layers.len() >= crate::limits::MAX_LAYERS {
+            return Err(Error::Model(format!(
+                "a model has at most {} layers",
+                crate::limits::MAX_LAYERS
+            )));
+        }
+        if self.runtime.is_some() {
+            self.weights = self.get_weights()?;
+            self.runtime = None;
+        }
         let mut layer = layer;
         layer.input_dim = Some(inputs);
         self.weights
             .extend(layer.init_weights(inputs, &mut self.rng));
         self.layers.push(layer);
-        // A compiled model must be compiled again to train with the new layer, as in Keras.
-        self.runtime = None;
-        self.compiled = None;
         Ok(())
     }
 
@@ -210,43 +182,35 @@ impl Sequential {
     /// hyper-parameters, [`Error::Model`] for a model without layers.
     pub fn compile(&mut self, loss: &str, optimizer: Optimizer) -> Result<()> {
         let loss = Loss::from_name(loss)?;
-        self.compile_with(loss, optimizer, |shapes, w, loss, opt| {
-            Ok(Runtime::Cpu(Box::new(Engine::new(
-                CpuBackend::new(),
-                shapes,
-                w,
-                loss,
-                opt,
-            )?)))
-        })
+        block_on(self.compile_on(loss, optimizer, BackendChoice::Cpu))
     }
 
-    /// Compiles onto a runtime made by `make` from the layer shapes, current weights, loss
-    /// and optimizer.
+    /// Keras' `compile` on the backend `choice` resolves to (`auto`: WebGPU when a device
+    /// opens, else the CPU, saying why). Training state starts afresh from the current weights.
     ///
     /// # Errors
-    /// As [`Sequential::compile`], plus whatever `make` returns.
-    pub fn compile_with(
+    /// As [`Sequential::compile`]; [`Error::Backend`] when `webgpu` is asked for and cannot
+    /// be used. A failed compile leaves the model as it was.
+    pub async fn compile_on(
         &mut self,
         loss: Loss,
         optimizer: Optimizer,
-        make: impl FnOnce(Vec<LayerShape>, &[Tensor], Loss, Optimizer) -> Result<Runtime>,
+        choice: BackendChoice,
     ) -> Result<()> {
         optimizer.validate()?;
         if self.layers.is_empty() {
             return Err(Error::Model("add at least one layer before compile".into()));
         }
-        let weights = self.get_weights()?;
-        let runtime = make(self.shapes(), &weights, loss, optimizer)?;
+        let weights = self.get_weights_async().await?;
+        let runtime = Runtime::new(choice, self.shapes(), &weights, loss, optimizer).await?;
         self.weights = weights;
         self.runtime = Some(runtime);
-        self.compiled = Some((loss, optimizer));
         Ok(())
     }
 
     /// The loss and optimizer given to `compile`.
     pub fn compiled(&self) -> Option<(Loss, Optimizer)> {
-        self.compiled
+        self.runtime.as_ref().map(Runtime::compiled)
     }
 
     /// Which backend runs the model (`None` before `compile`).
@@ -254,31 +218,33 @@ impl Sequential {
         self.runtime.as_ref().map(Runtime::kind)
     }
 
-    /// A line for people about the backend in use, e.g.
-    /// `Using WebGPU backend (adapter: NVIDIA H200, Vulkan, DiscreteGpu)`.
+    /// Which backend runs the model, on what adapter, and why (`None` before `compile`).
+    pub fn backend_status(&self) -> Option<&BackendStatus> {
+        self.runtime.as_ref().map(Runtime::status)
+    }
+
+    /// [`BackendStatus::line`], or `not compiled`.
     pub fn backend_line(&self) -> String {
-        let mut s = match &self.runtime {
-            None => return "not compiled".into(),
-            Some(Runtime::Gpu(e)) => {
-                use crate::backend::Backend;
-                format!("Using WebGPU backend (adapter: {})", e.backend().describe())
-            }
-            Some(Runtime::Cpu(_)) => "Using CPU backend".to_string(),
-        };
-        if let Some(note) = &self.fallback_note {
-            s.push_str(" (");
-            s.push_str(note);
-            s.push(')');
-        }
-        s
+        self.backend_status()
+            .map_or_else(|| "not compiled".into(), BackendStatus::line)
     }
 
     /// Work counted by the backend.
     pub fn counters(&self) -> Counters {
         self.runtime
             .as_ref()
-            .map(|rt| on_engine!(rt, e => e.counters()))
+            .map(Runtime::counters)
             .unwrap_or_default()
+    }
+
+    /// Changes the optimizer's hyper-parameters, keeping its state when the optimizer and its
+    /// state arrays stay the same (another optimizer starts afresh, as a new Keras optimizer
+    /// would).
+    ///
+    /// # Errors
+    /// [`Error::NotCompiled`], or [`Error::InvalidParameter`]; nothing changes then.
+    pub fn set_optimizer(&mut self, optimizer: Optimizer) -> Result<()> {
+        self.runtime_mut("set_optimizer")?.set_optimizer(optimizer)
     }
 
     /// Changes the learning rate, keeping the optimizer's state.
@@ -286,20 +252,13 @@ impl Sequential {
     /// # Errors
     /// [`Error::NotCompiled`], or [`Error::InvalidParameter`] for a bad rate.
     pub fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
-        let (loss, opt) = self
-            .compiled
+        let (_, opt) = self
+            .compiled()
             .ok_or_else(|| Error::NotCompiled("set_learning_rate".into()))?;
-        let opt = opt.with_learning_rate(lr);
-        let rt = self
-            .runtime
-            .as_mut()
-            .expect("compiled models have a runtime");
-        on_engine!(rt, e => e.set_optimizer(opt))?;
-        self.compiled = Some((loss, opt));
-        Ok(())
+        self.set_optimizer(opt.with_learning_rate(lr))
     }
 
-    fn runtime(&mut self, what: &str) -> Result<&mut Runtime> {
+    fn runtime_mut(&mut self, what: &str) -> Result<&mut Runtime> {
         self.runtime
             .as_mut()
             .ok_or_else(|| Error::NotCompiled(what.to_string()))
@@ -353,10 +312,13 @@ impl Sequential {
     /// [`Sequential::train_on_batch`], awaiting the device.
     pub async fn train_on_batch_async(&mut self, x: &Tensor, y: &Tensor) -> Result<f32> {
         self.check_xy(x, y, "train_on_batch")?;
-        with_recovery!(self, "train_on_batch", e => e.train_on_batch(x, y).await)
+        let rt = self.runtime_mut("train_on_batch")?;
+        rt.load_train(&[(x, y)])?;
+        Ok(rt.train(1, 0).await?[0])
     }
 
-    /// Loads training batches to the device once, for [`Sequential::train_steps`].
+    /// Loads training batches to the device once, for [`Sequential::train_steps`]: consecutive
+    /// batches of `batch_size` rows (all rows when `None`).
     ///
     /// # Errors
     /// As [`Sequential::train_on_batch`].
@@ -367,10 +329,7 @@ impl Sequential {
             .iter()
             .map(|(x, y)| (x, y.as_ref().expect("split with y")))
             .collect();
-        let rt = self.runtime("load_train")?;
-        on_engine!(rt, e => e.load_train(&pairs))?;
-        self.train_data = Some((x.clone(), y.clone(), batch_size));
-        Ok(())
+        self.runtime_mut("load_train")?.load_train(&pairs)
     }
 
     /// Runs `steps` steps of `train_on_batch` over the loaded batches (step `i` on batch
@@ -378,61 +337,27 @@ impl Sequential {
     ///
     /// If the WebGPU device is lost meanwhile, training continues on the CPU from the state of
     /// the last read-back (the steps since then are run again there), and
-    /// [`Sequential::backend_line`] says so.
+    /// [`Sequential::backend_status`] says so.
+    ///
+    /// # Errors
+    /// [`Error::InvalidParameter`] for more than [`MAX_STEPS`] steps; backend errors.
     pub async fn train_steps(&mut self, steps: usize, first_batch: usize) -> Result<Vec<f32>> {
-        if steps > crate::limits::MAX_STEPS {
+        if steps > MAX_STEPS {
             return Err(Error::invalid(
                 "steps",
-                format!("{steps} (at most {} per call)", crate::limits::MAX_STEPS),
+                format!("{steps} (at most {MAX_STEPS} per call)"),
             ));
         }
-        let rt = self.runtime("train_steps")?;
-        match on_engine!(rt, e => e.train_loaded(steps, first_batch).await) {
-            Err(Error::DeviceLost(why)) => {
-                let mut done = self.recover_on_cpu(&why)?;
-                let rt = self.runtime("train_steps")?;
-                let rest = on_engine!(rt, e => {
-                    e.train_loaded(steps - done.len(), first_batch + done.len()).await?
-                });
-                done.extend(rest);
-                Ok(done)
-            }
-            other => other,
-        }
-    }
-
-    /// Moves a model whose GPU was lost to the CPU, from the last checkpoint; returns the
-    /// losses of the steps that completed before it.
-    fn recover_on_cpu(&mut self, why: &str) -> Result<Vec<f32>> {
-        let lost = || Error::DeviceLost(why.to_string());
-        let Some(Runtime::Gpu(gpu)) = &mut self.runtime else {
-            return Err(lost());
-        };
-        let (state, done) = gpu.take_recovery().ok_or_else(lost)?;
-        let (loss, opt) = self.compiled.ok_or_else(lost)?;
-        let mut cpu = Engine::new(CpuBackend::new(), self.shapes(), &state.weights, loss, opt)?;
-        cpu.import_state(&state)?;
-        if let Some((x, y, bs)) = &self.train_data {
-            let batches = split(x, Some(y), bs.unwrap_or(x.rows()));
-            let pairs: Vec<(&Tensor, &Tensor)> = batches
-                .iter()
-                .map(|(x, y)| (x, y.as_ref().expect("split with y")))
-                .collect();
-            cpu.load_train(&pairs)?;
-        }
-        self.runtime = Some(Runtime::Cpu(Box::new(cpu)));
-        self.fallback_note = Some(format!(
-            "the WebGPU device was lost after {} updates ({why}); training continued on the CPU from the same weights and optimizer state",
-            state.iterations
-        ));
-        Ok(done)
+        self.runtime_mut("train_steps")?
+            .train(steps, first_batch)
+            .await
     }
 
     /// Makes the WebGPU device behave as lost (for tests and the page's demonstration);
-    /// the next training call continues on the CPU. No effect on the CPU backend.
+    /// the next call continues on the CPU. No effect on the CPU backend.
     pub fn simulate_device_loss(&mut self) {
-        if let Some(Runtime::Gpu(e)) = &mut self.runtime {
-            e.backend_mut().simulate_device_loss();
+        if let Some(rt) = &mut self.runtime {
+            rt.simulate_device_loss();
         }
     }
 
@@ -454,7 +379,7 @@ impl Sequential {
     ) -> Result<f32> {
         self.check_xy(x, y, "evaluate")?;
         let bs = check_batch_size(batch_size)?;
-        with_recovery!(self, "evaluate", e => e.evaluate(x, y, bs).await)
+        self.runtime_mut("evaluate")?.evaluate(x, y, bs).await
     }
 
     /// Keras' `predict(x, batch_size)` (default batch size 32).
@@ -469,14 +394,16 @@ impl Sequential {
     pub async fn predict_async(&mut self, x: &Tensor, batch_size: Option<usize>) -> Result<Tensor> {
         self.check_x(x, "predict")?;
         let bs = check_batch_size(batch_size)?;
-        with_recovery!(self, "predict", e => e.predict(x, bs).await)
+        self.runtime_mut("predict")?.predict(x, bs).await
     }
 
     /// Keras' `fit`: `epochs` passes in batches, the last `validation_split` of the samples
     /// (before shuffling) held out and evaluated after each epoch.
     ///
     /// # Errors
-    /// As [`Sequential::train_on_batch`], and [`Error::InvalidParameter`] for bad options.
+    /// As [`Sequential::train_on_batch`], and [`Error::InvalidParameter`] for bad options,
+    /// including a `validation_split` that leaves no training or no validation samples (as
+    /// Keras raises).
     pub fn fit(&mut self, x: &Tensor, y: &Tensor, options: FitOptions) -> Result<History> {
         block_on(self.fit_async(x, y, options))
     }
@@ -490,46 +417,26 @@ impl Sequential {
     ) -> Result<History> {
         self.check_xy(x, y, "fit")?;
         let bs = check_batch_size(Some(options.batch_size))?;
-        let vs = options.validation_split;
-        if !(0.0..1.0).contains(&vs) {
-            return Err(Error::invalid(
-                "validation_split",
-                format!("{vs} (must be ≥ 0 and < 1)"),
-            ));
-        }
-        let split_at = (x.rows() as f64 * (1.0 - vs as f64)).floor() as usize;
-        if split_at == 0 {
-            return Err(Error::invalid(
-                "validation_split",
-                format!("{vs} leaves no training samples out of {}", x.rows()),
-            ));
-        }
+        let n = x.rows();
+        let split_at = validation_split_at(n, options.validation_split)?;
         let (xt, yt) = (x.slice_rows(0, split_at), y.slice_rows(0, split_at));
-        let val = (split_at < x.rows()).then(|| {
-            (
-                x.slice_rows(split_at, x.rows()),
-                y.slice_rows(split_at, y.rows()),
-            )
-        });
-        let mut rng = SeededRng::derived(self.seed, 3);
+        let val = (split_at < n).then(|| (x.slice_rows(split_at, n), y.slice_rows(split_at, n)));
+        let mut rng = SeededRng::derived(self.seed, SHUFFLE_STREAM);
         let mut history = History::default();
         for _ in 0..options.epochs {
             let mut order: Vec<usize> = (0..xt.rows()).collect();
             if options.shuffle {
                 rng.shuffle(&mut order);
             }
-            let xs = gather(&xt, &order);
-            let ys = gather(&yt, &order);
+            let (xs, ys) = (gather(&xt, &order), gather(&yt, &order));
             let batches = split(&xs, Some(&ys), bs);
             let pairs: Vec<(&Tensor, &Tensor)> = batches
                 .iter()
                 .map(|(x, y)| (x, y.as_ref().expect("split with y")))
                 .collect();
-            let rt = self.runtime("fit")?;
-            let losses = on_engine!(rt, e => {
-                e.load_train(&pairs)?;
-                e.train_loaded(pairs.len(), 0).await?
-            });
+            let rt = self.runtime_mut("fit")?;
+            rt.load_train(&pairs)?;
+            let losses = rt.train(pairs.len(), 0).await?;
             let total: f64 = losses
                 .iter()
                 .zip(&pairs)
@@ -537,9 +444,8 @@ impl Sequential {
                 .sum();
             history.loss.push((total / xt.rows() as f64) as f32);
             if let Some((xv, yv)) = &val {
-                history
-                    .val_loss
-                    .push(self.evaluate_async(xv, yv, Some(bs)).await?);
+                let v = self.runtime_mut("fit")?.evaluate(xv, yv, bs).await?;
+                history.val_loss.push(v);
             }
         }
         Ok(history)
@@ -555,10 +461,10 @@ impl Sequential {
 
     /// [`Sequential::get_weights`], awaiting the device.
     pub async fn get_weights_async(&mut self) -> Result<Vec<Tensor>> {
-        if self.runtime.is_none() {
-            return Ok(self.weights.clone());
+        match &mut self.runtime {
+            None => Ok(self.weights.clone()),
+            Some(rt) => rt.get_weights().await,
         }
-        with_recovery!(self, "get_weights", e => e.get_weights().await)
     }
 
     /// Keras' `set_weights` for the whole model.
@@ -566,15 +472,19 @@ impl Sequential {
     /// # Errors
     /// [`Error::Weights`] naming the count or the shape that is wrong; nothing changes then.
     pub fn set_weights(&mut self, weights: &[Tensor]) -> Result<()> {
-        crate::engine::check_weights(&self.shapes(), weights)?;
+        check_weights(&self.shapes(), weights)?;
         if let Some(rt) = &mut self.runtime {
-            on_engine!(rt, e => e.set_weights(weights))?;
+            rt.set_weights(weights)?;
         }
         self.weights = weights.to_vec();
         Ok(())
     }
 
-    fn layer_range(&self, index: usize) -> Result<std::ops::Range<usize>> {
+    /// Where layer `index`'s arrays are in `get_weights()`: the kernel, then the bias if any.
+    ///
+    /// # Errors
+    /// [`Error::Weights`] for a layer that does not exist.
+    pub fn layer_range(&self, index: usize) -> Result<std::ops::Range<usize>> {
         if index >= self.layers.len() {
             return Err(Error::Weights(format!(
                 "layer {index} does not exist (the model has {} layers)",
@@ -586,6 +496,13 @@ impl Sequential {
             .map(|l| 1 + l.use_bias as usize)
             .sum();
         Ok(start..start + 1 + self.layers[index].use_bias as usize)
+    }
+
+    /// Whether array `index` of `get_weights()` is a bias (else a kernel).
+    pub fn is_bias(&self, index: usize) -> bool {
+        (0..self.layers.len())
+            .filter_map(|l| self.layer_range(l).ok())
+            .any(|r| r.len() == 2 && r.start + 1 == index)
     }
 
     /// `model.layers[index].get_weights()`.
@@ -630,10 +547,7 @@ impl Sequential {
 
     /// Optimizer updates done so far (Keras' `optimizer.iterations`).
     pub fn iterations(&self) -> u64 {
-        match &self.runtime {
-            None => 0,
-            Some(rt) => on_engine!(rt, e => e.iterations()),
-        }
+        self.runtime.as_ref().map_or(0, Runtime::iterations)
     }
 
     /// The weights, optimizer state and iteration count.
@@ -641,8 +555,34 @@ impl Sequential {
     /// # Errors
     /// [`Error::NotCompiled`] or a backend error.
     pub async fn export_state(&mut self) -> Result<TrainingState> {
-        with_recovery!(self, "export_state", e => e.export_state().await)
+        self.runtime_mut("export_state")?.export_state().await
     }
+}
+
+/// Keras' split of `n` samples for `validation_split`: the first
+/// `floor(n · (1 − validation_split))` train (computed in double, as Python does); a split
+/// that leaves no training or no validation samples raises, with Keras' message.
+fn validation_split_at(n: usize, validation_split: f64) -> Result<usize> {
+    let vs = validation_split;
+    if !(0.0..1.0).contains(&vs) {
+        return Err(Error::invalid(
+            "validation_split",
+            format!("{vs} (must be ≥ 0 and < 1)"),
+        ));
+    }
+    if vs == 0.0 {
+        return Ok(n);
+    }
+    let split_at = (n as f64 * (1.0 - vs)).floor() as usize;
+    if split_at == 0 || split_at == n {
+        return Err(Error::invalid(
+            "validation_split",
+            format!(
+                "{vs}: training data contains {n} samples, which is not sufficient to split it into a validation and training set as specified by `validation_split={vs}`. Either provide more data, or a different value for the `validation_split` argument"
+            ),
+        ));
+    }
+    Ok(split_at)
 }
 
 fn check_batch_size(batch_size: Option<usize>) -> Result<usize> {
@@ -660,77 +600,6 @@ fn gather(t: &Tensor, order: &[usize]) -> Tensor {
         v.extend_from_slice(&t.as_slice()[i * cols..(i + 1) * cols]);
     }
     Tensor::from_vec(order.len(), cols, v).expect("sized above")
-}
-
-/// Keras 3's summary table for a stack of Dense layers.
-pub fn summary_table(layers: &[Dense]) -> String {
-    let rows: Vec<(String, String, usize)> = layers
-        .iter()
-        .enumerate()
-        .map(|(i, l)| {
-            let name = if i == 0 {
-                "dense (Dense)".to_string()
-            } else {
-                format!("dense_{i} (Dense)")
-            };
-            (
-                name,
-                format!("(None, {})", l.units),
-                l.param_count(l.input_dim.unwrap_or(1)),
-            )
-        })
-        .collect();
-    let total: usize = rows.iter().map(|r| r.2).sum();
-    let (w1, w2, w3) = (33, 24, 15);
-    let line = |l: char, m: char, r: char, f: char| {
-        format!(
-            "{l}{}{m}{}{m}{}{r}\n",
-            f.to_string().repeat(w1),
-            f.to_string().repeat(w2),
-            f.to_string().repeat(w3)
-        )
-    };
-    let mut s = String::from("Model: \"sequential\"\n");
-    s += &line('┏', '┳', '┓', '━');
-    s += &format!(
-        "┃ {:<a$}┃ {:<b$}┃ {:>c$} ┃\n",
-        "Layer (type)",
-        "Output Shape",
-        "Param #",
-        a = w1 - 1,
-        b = w2 - 1,
-        c = w3 - 2
-    );
-    s += &line('┡', '╇', '┩', '━');
-    for (i, (name, shape, params)) in rows.iter().enumerate() {
-        s += &format!(
-            "│ {:<a$}│ {:<b$}│ {:>c$} │\n",
-            name,
-            shape,
-            params,
-            a = w1 - 1,
-            b = w2 - 1,
-            c = w3 - 2
-        );
-        if i + 1 < rows.len() {
-            s += &line('├', '┼', '┤', '─');
-        }
-    }
-    s += &line('└', '┴', '┘', '─');
-    let bytes = |n: usize| {
-        let b = (n * 4) as f64;
-        if b < 1024.0 {
-            format!("{b:.2} B")
-        } else if b < 1024.0 * 1024.0 {
-            format!("{:.2} KB", b / 1024.0)
-        } else {
-            format!("{:.2} MB", b / (1024.0 * 1024.0))
-        }
-    };
-    s += &format!(" Total params: {total} ({})\n", bytes(total));
-    s += &format!(" Trainable params: {total} ({})\n", bytes(total));
-    s += " Non-trainable params: 0 (0.00 B)\n";
-    s
 }
 
 /// Runs a future to completion: natively by blocking, on the web only when it is already

@@ -1,0 +1,360 @@
+//! Where a compiled model runs: the choice of backend, and one recovering call path.
+//!
+//! A [`Runtime`] owns the model's [`Engine`] on the CPU or on WebGPU and dispatches every call
+//! with a plain `match` over the two (as candle's `Storage` does over its devices). Every call
+//! that can reach the device goes through [`recovering!`]: when the WebGPU device is lost, the
+//! runtime moves to the CPU from the state of the last read-back, reloads the batches that
+//! were loaded, and runs the call again there, so a loss at any call continues with nothing
+//! lost. The backend's status is structured ([`BackendStatus`]); the CLI and the page each
+//! put it into words.
+
+use crate::backend::cpu::CpuBackend;
+use crate::backend::gpu::{AdapterSummary, GpuBackend};
+use crate::backend::{BackendChoice, BackendKind, Counters};
+use crate::engine::{Engine, LayerShape, TrainingState};
+use crate::error::{Error, Result};
+use crate::loss::Loss;
+use crate::optim::Optimizer;
+use crate::tensor::Tensor;
+use serde::Serialize;
+
+/// The engine on one of the two backends.
+enum Engines {
+    Cpu(Box<Engine<CpuBackend>>),
+    Gpu(Box<Engine<GpuBackend>>),
+}
+
+/// Calls the same engine method whatever the backend.
+macro_rules! on_engine {
+    ($engines:expr, $e:ident => $body:expr) => {
+        match $engines {
+            Engines::Cpu($e) => $body,
+            Engines::Gpu($e) => $body,
+        }
+    };
+}
+
+/// Runs an engine call; if the WebGPU device was lost, moves to the CPU and runs it again
+/// there (the CPU is never lost, so the second attempt is the last).
+macro_rules! recovering {
+    ($self:ident, $e:ident => $body:expr) => {{
+        loop {
+            match on_engine!(&mut $self.engines, $e => $body) {
+                Err(Error::DeviceLost(why)) if $self.kind() == BackendKind::Webgpu => {
+                    $self.move_to_cpu(&why)?;
+                }
+                other => break other,
+            }
+        }
+    }};
+}
+
+/// The WebGPU adapter a model runs (or ran) on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Adapter {
+    /// The adapter's name; empty when the browser hides it.
+    pub name: String,
+    /// The graphics API under WebGPU (`Vulkan`, `Metal`, `Dx12`, `Gl`, `BrowserWebGpu`).
+    pub api: String,
+    /// `DiscreteGpu`, `IntegratedGpu`, `VirtualGpu`, `Cpu` or `Other`.
+    pub device_type: String,
+    /// A software rasteriser (lavapipe, SwiftShader, WARP): correct, but no real GPU.
+    pub software: bool,
+}
+
+impl From<&AdapterSummary> for Adapter {
+    fn from(s: &AdapterSummary) -> Self {
+        Adapter {
+            name: s.name.clone(),
+            api: s.backend.clone(),
+            device_type: s.device_type.clone(),
+            software: s.is_software,
+        }
+    }
+}
+
+/// Why a model runs on the CPU.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CpuReason {
+    /// The CPU was asked for.
+    Requested,
+    /// WebGPU cannot be used here: `message` says why (no WebGPU in this environment, no
+    /// adapter, the device could not be opened).
+    Unavailable {
+        /// The reason, as the platform gave it.
+        message: String,
+    },
+    /// The WebGPU device was lost mid-run and training continued on the CPU.
+    DeviceLost {
+        /// Optimizer updates done when the device was lost (training resumed from there).
+        after_updates: u64,
+        /// The driver's (or the simulation's) message.
+        message: String,
+    },
+}
+
+/// Which backend runs a model, on what, and why: the CLI and the page each put it into words
+/// ([`BackendStatus::line`] is the CLI's English line).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BackendStatus {
+    /// The backend running the model now.
+    pub kind: BackendKind,
+    /// What was asked for.
+    pub requested: BackendChoice,
+    /// The WebGPU adapter in use, or the one in use before the device was lost.
+    pub adapter: Option<Adapter>,
+    /// Why the CPU runs the model (`None` on WebGPU).
+    pub cpu_reason: Option<CpuReason>,
+}
+
+impl BackendStatus {
+    /// One line for people, e.g. `Using WebGPU backend (adapter: NVIDIA H200, Vulkan,
+    /// DiscreteGpu)` or `Using CPU backend (no WebGPU adapter …)`.
+    pub fn line(&self) -> String {
+        match (&self.cpu_reason, &self.adapter) {
+            (None, Some(a)) => format!("Using WebGPU backend (adapter: {})", describe(a)),
+            (None, None) => "Using WebGPU backend".into(),
+            (Some(CpuReason::Requested), _) => "Using CPU backend (asked for)".into(),
+            (Some(CpuReason::Unavailable { message }), _) => {
+                format!("Using CPU backend ({message})")
+            }
+            (
+                Some(CpuReason::DeviceLost {
+                    after_updates,
+                    message,
+                }),
+                _,
+            ) => format!(
+                "Using CPU backend (the WebGPU device was lost after {after_updates} updates ({message}); training continued on the CPU from the same weights and optimizer state)"
+            ),
+        }
+    }
+}
+
+/// `name, api, type`, naming an unnamed or software adapter as such.
+fn describe(a: &Adapter) -> String {
+    let name = if a.name.is_empty() {
+        "unnamed browser adapter"
+    } else {
+        &a.name
+    };
+    let kind = if a.software {
+        "software, no real GPU"
+    } else {
+        &a.device_type
+    };
+    format!("{name}, {}, {kind}", a.api)
+}
+
+/// A compiled model's engine, its backend status, and what it needs to move to the CPU.
+pub(crate) struct Runtime {
+    engines: Engines,
+    status: BackendStatus,
+    shapes: Vec<LayerShape>,
+    loss: Loss,
+    opt: Optimizer,
+    /// While the device can be lost: host copies of the batches loaded for training, so that a
+    /// move to the CPU reloads exactly what was loaded (a plain `train_on_batch` loop on the CPU
+    /// keeps none).
+    loaded: Vec<(Tensor, Tensor)>,
+}
+
+impl Runtime {
+    /// A runtime on the backend `choice` resolves to: `cpu` is the CPU; `webgpu` needs a
+    /// device; `auto` takes WebGPU when a device opens and the CPU otherwise, saying why.
+    ///
+    /// # Errors
+    /// [`Error::Backend`] when `webgpu` is asked for and cannot be used; the engine's errors
+    /// (weights that do not fit, a model over its memory budget).
+    pub async fn new(
+        choice: BackendChoice,
+        shapes: Vec<LayerShape>,
+        weights: &[Tensor],
+        loss: Loss,
+        opt: Optimizer,
+    ) -> Result<Runtime> {
+        let (gpu, reason) = match choice {
+            BackendChoice::Cpu => (None, Some(CpuReason::Requested)),
+            BackendChoice::Webgpu => match GpuBackend::new().await {
+                Ok(g) => (Some(g), None),
+                Err(e) => {
+                    return Err(Error::Backend(format!(
+                        "WebGPU was asked for but cannot be used: {}",
+                        message(&e)
+                    )))
+                }
+            },
+            BackendChoice::Auto => match GpuBackend::new().await {
+                Ok(g) => (Some(g), None),
+                Err(e) => (
+                    None,
+                    Some(CpuReason::Unavailable {
+                        message: message(&e),
+                    }),
+                ),
+            },
+        };
+        let (engines, adapter) = match gpu {
+            Some(g) => {
+                let adapter = Adapter::from(g.adapter_info());
+                let e = Engine::new(g, shapes.clone(), weights, loss, opt)?;
+                (Engines::Gpu(Box::new(e)), Some(adapter))
+            }
+            None => {
+                let e = Engine::new(CpuBackend::new(), shapes.clone(), weights, loss, opt)?;
+                (Engines::Cpu(Box::new(e)), None)
+            }
+        };
+        let kind = match engines {
+            Engines::Cpu(_) => BackendKind::Cpu,
+            Engines::Gpu(_) => BackendKind::Webgpu,
+        };
+        Ok(Runtime {
+            engines,
+            status: BackendStatus {
+                kind,
+                requested: choice,
+                adapter,
+                cpu_reason: reason,
+            },
+            shapes,
+            loss,
+            opt,
+            loaded: Vec::new(),
+        })
+    }
+
+    /// The backend running the model.
+    pub fn kind(&self) -> BackendKind {
+        self.status.kind
+    }
+
+    /// The backend, the adapter and why.
+    pub fn status(&self) -> &BackendStatus {
+        &self.status
+    }
+
+    /// Work counted by the backend.
+    pub fn counters(&self) -> Counters {
+        on_engine!(&self.engines, e => e.counters())
+    }
+
+    /// Optimizer updates recorded so far.
+    pub fn iterations(&self) -> u64 {
+        on_engine!(&self.engines, e => e.iterations())
+    }
+
+    /// The loss and optimizer.
+    pub fn compiled(&self) -> (Loss, Optimizer) {
+        (self.loss, self.opt)
+    }
+
+    /// Changes the optimizer (its state is kept when only hyper-parameters change).
+    pub fn set_optimizer(&mut self, opt: Optimizer) -> Result<()> {
+        recovering!(self, e => e.set_optimizer(opt))?;
+        self.opt = opt;
+        Ok(())
+    }
+
+    /// Replaces the weights.
+    pub fn set_weights(&mut self, weights: &[Tensor]) -> Result<()> {
+        recovering!(self, e => e.set_weights(weights))
+    }
+
+    /// Loads training batches onto the device.
+    pub fn load_train(&mut self, batches: &[(&Tensor, &Tensor)]) -> Result<()> {
+        recovering!(self, e => e.load_train(batches))?;
+        if self.kind() == BackendKind::Webgpu {
+            self.loaded = batches
+                .iter()
+                .map(|(x, y)| ((*x).clone(), (*y).clone()))
+                .collect();
+        }
+        Ok(())
+    }
+
+    /// Runs `steps` steps over the loaded batches from batch `first`; after a device loss the
+    /// steps not yet done run on the CPU, so the losses returned are always `steps` long.
+    pub async fn train(&mut self, steps: usize, first: usize) -> Result<Vec<f32>> {
+        let mut losses = Vec::with_capacity(steps);
+        loop {
+            let (todo, from) = (steps - losses.len(), first + losses.len());
+            match on_engine!(&mut self.engines, e => e.train_loaded(todo, from).await) {
+                Ok(l) => {
+                    losses.extend(l);
+                    return Ok(losses);
+                }
+                Err(Error::DeviceLost(why)) if self.kind() == BackendKind::Webgpu => {
+                    losses.extend(self.move_to_cpu(&why)?);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Keras' `evaluate`.
+    pub async fn evaluate(&mut self, x: &Tensor, y: &Tensor, batch_size: usize) -> Result<f32> {
+        recovering!(self, e => e.evaluate(x, y, batch_size).await)
+    }
+
+    /// Keras' `predict`.
+    pub async fn predict(&mut self, x: &Tensor, batch_size: usize) -> Result<Tensor> {
+        recovering!(self, e => e.predict(x, batch_size).await)
+    }
+
+    /// Keras' `get_weights`.
+    pub async fn get_weights(&mut self) -> Result<Vec<Tensor>> {
+        recovering!(self, e => e.get_weights().await)
+    }
+
+    /// The weights, optimizer state and iteration count.
+    pub async fn export_state(&mut self) -> Result<TrainingState> {
+        recovering!(self, e => e.export_state().await)
+    }
+
+    /// Makes the WebGPU device behave as lost; the next call continues on the CPU.
+    pub fn simulate_device_loss(&mut self) {
+        if let Engines::Gpu(e) = &mut self.engines {
+            e.backend_mut().simulate_device_loss();
+        }
+    }
+
+    /// Moves to the CPU from the last checkpoint of the lost device; returns the losses of the
+    /// steps completed before the loss (those after it are to be run again).
+    fn move_to_cpu(&mut self, why: &str) -> Result<Vec<f32>> {
+        let lost = || Error::DeviceLost(why.to_string());
+        let Engines::Gpu(gpu) = &mut self.engines else {
+            return Err(lost());
+        };
+        let (state, done) = gpu.take_recovery().ok_or_else(lost)?;
+        let mut cpu = Engine::new(
+            CpuBackend::new(),
+            self.shapes.clone(),
+            &state.weights,
+            self.loss,
+            self.opt,
+        )?;
+        cpu.import_state(&state)?;
+        let batches: Vec<(&Tensor, &Tensor)> = self.loaded.iter().map(|(x, y)| (x, y)).collect();
+        if !batches.is_empty() {
+            cpu.load_train(&batches)?;
+        }
+        self.loaded.clear();
+        self.engines = Engines::Cpu(Box::new(cpu));
+        self.status.kind = BackendKind::Cpu;
+        self.status.cpu_reason = Some(CpuReason::DeviceLost {
+            after_updates: state.iterations,
+            message: why.to_string(),
+        });
+        Ok(done)
+    }
+}
+
+/// An error's message without its `backend: ` prefix.
+fn message(e: &Error) -> String {
+    match e {
+        Error::Backend(m) => m.clone(),
+        other => other.to_string(),
+    }
+}
