@@ -97,7 +97,8 @@ impl GpuContext {
             is_software: info.device_type == wgpu::DeviceType::Cpu,
         };
         let limits = device.limits();
-        let max_buffer_bytes = u64::from(limits.max_storage_buffer_binding_size)
+        let max_buffer_bytes = limits
+            .max_storage_buffer_binding_size
             .min(limits.max_buffer_size)
             .try_into()
             .unwrap_or(usize::MAX);
