@@ -61,7 +61,7 @@ pub use error::{Error, Result};
 pub use init::Initializer;
 pub use layers::Dense;
 pub use loss::Loss;
-pub use model::{FitOptions, History, Sequential};
+pub use model::{BackendStatus, FitOptions, History, Sequential};
 pub use optim::{Optimizer, OPTIMIZERS};
 pub use record::RunRecord;
 pub use run::Experiment;
