@@ -4,9 +4,14 @@
 //!
 //! A training step creates no WebGPU object: pipelines are built on first use, and each
 //! dispatch's bind group (with the small uniform buffer of its parameters) is cached under its
-//! kernel, buffers and parameters. Because the loss log's cursor and the optimizer's iteration
-//! count live in device buffers, step after step records the very same dispatches and hits
-//! the cache. Every wgpu call of nnplay lives under this module.
+//! kernel, operands and the bytes of its parameters. Because the loss log's cursor and the
+//! optimizer's iteration count live in device buffers, step after step records the very same
+//! dispatches and hits the cache. Every wgpu call of nnplay lives under this module.
+//!
+//! The contract with the WGSL is typed: each kernel takes a parameter struct and an operand
+//! struct (`params.rs`), the constants both sides use are written into a prelude of every
+//! module from their Rust definitions (`kernels.rs`), and the unit tests (`tests.rs`) check
+//! both against the WGSL as naga parses it.
 
 mod context;
 mod kernels;
@@ -261,7 +266,8 @@ impl GpuBackend {
         let device = &self.ctx.device;
         let has_params = key.kernel.params().is_some();
         if has_params && !self.uniforms.contains_key(&key.params) {
-            // Whole 16-byte rows, as some APIs (GL's std140) read uniforms.
+            // Rounded up to 16 bytes, the unit of uniform layouts, so that no API reads past
+            // the end.
             let buf = device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("params"),
                 size: key.params.len().next_multiple_of(16) as u64,
