@@ -1,30 +1,14 @@
-// Shared by the element-wise kernels: the activations of src/activation.rs (same codes as
-// `Activation::code`, same formulas) and the float32 special functions WGSL lacks.
+// Shared by the element-wise kernels: the activations of src/activation.rs (the `ACT_*` codes
+// and their constants come from the generated prelude; same formulas as the CPU) and the
+// float32 special functions WGSL lacks.
 
-const SELU_ALPHA: f32 = 1.6732632;
-const SELU_SCALE: f32 = 1.050701;
-const LEAKY_SLOPE: f32 = 0.2;
-const FRAC_1_SQRT_2: f32 = 0.70710677;
+// 1/√(2π), the literal of the CPU's GELU derivative (1/√2 comes from the prelude).
 const FRAC_1_SQRT_2PI: f32 = 0.3989423;
 
-const ACT_LINEAR: u32 = 0u;
-const ACT_RELU: u32 = 1u;
-const ACT_TANH: u32 = 2u;
-const ACT_SIGMOID: u32 = 3u;
-const ACT_ELU: u32 = 4u;
-const ACT_SELU: u32 = 5u;
-const ACT_SOFTPLUS: u32 = 6u;
-const ACT_SOFTSIGN: u32 = 7u;
-const ACT_SWISH: u32 = 8u;
-const ACT_GELU: u32 = 9u;
-const ACT_RELU6: u32 = 10u;
-const ACT_LEAKY_RELU: u32 = 11u;
-const ACT_HARD_SIGMOID: u32 = 12u;
-
-// The index of this invocation in a 1-D range laid out on a 2-D grid of 256-wide workgroups
-// (a grid dimension holds at most 65535 workgroups).
+// The index of this invocation in a 1-D range laid out on a 2-D grid of WORKGROUP-wide
+// workgroups (a grid dimension holds at most 65535 workgroups).
 fn flat_index(wid: vec3<u32>, lid: vec3<u32>, groups: vec3<u32>) -> u32 {
-    return (wid.y * groups.x + wid.x) * 256u + lid.x;
+    return (wid.y * groups.x + wid.x) * WORKGROUP + lid.x;
 }
 
 // exp(x) - 1 without cancellation near 0 (Taylor series below |x| = 0.5, error < 3e-10).
@@ -122,7 +106,7 @@ fn act_forward(code: u32, z: f32) -> f32 {
         case ACT_RELU6: { return clamp(z, 0.0, 6.0); }
         case ACT_LEAKY_RELU: { return select(LEAKY_SLOPE * z, z, z >= 0.0); }
         case ACT_HARD_SIGMOID: { return clamp(z + 3.0, 0.0, 6.0) / 6.0; }
-        default: { return z; }
+        case ACT_LINEAR, default: { return z; }
     }
 }
 
@@ -151,6 +135,6 @@ fn act_derivative(code: u32, z: f32, a: f32) -> f32 {
         case ACT_RELU6: { return select(0.0, 1.0, z > 0.0 && z < 6.0); }
         case ACT_LEAKY_RELU: { return select(LEAKY_SLOPE, 1.0, z >= 0.0); }
         case ACT_HARD_SIGMOID: { return select(0.0, 1.0, z > -3.0 && z < 3.0) / 6.0; }
-        default: { return 1.0; }
+        case ACT_LINEAR, default: { return 1.0; }
     }
 }

@@ -1,11 +1,13 @@
 // Element-wise kernels over (rows, units) matrices; common.wgsl is prepended.
 
+// `ElementwiseParams` in src/backend/gpu/params.rs.
 struct Params {
     len: u32,
     units: u32,
     act: u32,
-    // bit 0: a bias is added; bit 1: in place (only the bias is added, `out` is not written).
-    flags: u32,
+    // bias_activation: 1 to add the bias to z; 1 to write act(z) to `out` (0 when in place).
+    add_bias: u32,
+    write_out: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -17,7 +19,7 @@ struct Params {
 @group(0) @binding(6) var<storage, read> a_in: array<f32>;
 
 // z += bias (broadcast over rows), then out = act(z).
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP)
 fn bias_activation(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(local_invocation_id) lid: vec3<u32>,
@@ -28,17 +30,17 @@ fn bias_activation(
         return;
     }
     var v = z[i];
-    if ((p.flags & 1u) != 0u) {
+    if (p.add_bias != 0u) {
         v += bias[i % p.units];
         z[i] = v;
     }
-    if ((p.flags & 2u) == 0u) {
+    if (p.write_out != 0u) {
         out[i] = act_forward(p.act, v);
     }
 }
 
 // out = grad ⊙ act'(z).
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP)
 fn activation_backward(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(local_invocation_id) lid: vec3<u32>,

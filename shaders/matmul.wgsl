@@ -1,15 +1,15 @@
 // out = op(a) · op(b), op transposing when TRANS_A / TRANS_B (pipeline constants) are set.
-// Each workgroup of 16×16 invocations computes a 64×64 tile of `out`, each invocation a 4×4
-// block held in registers; K advances 16 at a time through workgroup memory. Loads outside
-// the matrices read 0 and stores outside are skipped, so any size works.
+// Each workgroup of 16×16 invocations computes a MATMUL_TILE² (64×64) tile of `out`, each
+// invocation a 4×4 block held in registers; K advances 16 at a time through workgroup memory.
+// Loads outside the matrices read 0 and stores outside are skipped, so any size works.
 
+// `MatmulParams` in src/backend/gpu/params.rs.
 struct Params {
     m: u32,
     n: u32,
     k: u32,
     // matmul_large with SPLIT_K: workgroup z sums K range [z·k_chunk, (z+1)·k_chunk) into
-    // slice z of `out` (m·n values each), which sum_splits adds. sum_splits: the number of
-    // slices. Unused otherwise.
+    // slice z of `out` (m·n values each), which sum_splits.wgsl adds. Unused otherwise.
     k_chunk: u32,
 }
 
@@ -25,7 +25,11 @@ override SPLIT_K: bool = false;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read_write> out: array<f32>;
 
-const TILE: u32 = 64u;
+// The tile sizes come from the prelude (the host sizes the grid with them); the code below is
+// written for these values.
+const_assert MATMUL_TILE == 16u * 4u;
+const_assert MATMUL_TILE_LARGE == 16u * 8u;
+const_assert MATMUL_LARGE_K_STEP == 8u;
 const KT: u32 = 16u;
 
 // a_tile[kk * 16 + r / 4][r % 4] = op(a)[row0 + r, k0 + kk]: a vec4 holds 4 rows, so one load
@@ -61,8 +65,8 @@ fn matmul(
     let tx = lid.x;
     let ty = lid.y;
     let tid = ty * 16u + tx;
-    let row0 = wid.y * TILE;
-    let col0 = wid.x * TILE;
+    let row0 = wid.y * MATMUL_TILE;
+    let col0 = wid.x * MATMUL_TILE;
     var acc0 = vec4<f32>(0.0);
     var acc1 = vec4<f32>(0.0);
     var acc2 = vec4<f32>(0.0);
@@ -75,8 +79,8 @@ fn matmul(
             var r: u32;
             var c: u32;
             if (TRANS_A) {
-                c = idx / TILE;
-                r = idx % TILE;
+                c = idx / MATMUL_TILE;
+                r = idx % MATMUL_TILE;
             } else {
                 r = idx / KT;
                 c = idx % KT;
@@ -88,8 +92,8 @@ fn matmul(
                 col = idx / KT;
                 kk = idx % KT;
             } else {
-                kk = idx / TILE;
-                col = idx % TILE;
+                kk = idx / MATMUL_TILE;
+                col = idx % MATMUL_TILE;
             }
             b_tile[kk * 16u + col / 4u][col % 4u] = load_b(k0 + kk, col0 + col);
         }
@@ -128,12 +132,11 @@ fn store_row_at(slice: u32, row: u32, col: u32, v: vec4<f32>) {
     }
 }
 
-// The same product for large outputs: each workgroup of 16×16 invocations computes a 128×128
-// tile, each invocation an 8×8 block (rows ty·4.. and 64 + ty·4.., columns tx·4.. and
-// 64 + tx·4..), so each value read from workgroup memory feeds twice the multiply-adds. K
-// advances 8 at a time. Chosen when the output has enough 128×128 tiles to fill the device.
-const BIG: u32 = 128u;
-const BKT: u32 = 8u;
+// The same product for large outputs: each workgroup of 16×16 invocations computes a
+// MATMUL_TILE_LARGE² (128×128) tile, each invocation an 8×8 block (rows ty·4.. and 64 + ty·4..,
+// columns tx·4.. and 64 + tx·4..), so each value read from workgroup memory feeds twice the
+// multiply-adds. K advances MATMUL_LARGE_K_STEP (8) at a time. Chosen when the output has
+// enough large tiles to fill the device.
 
 // big_a[kk * 32 + r / 4][r % 4] = op(a)[row0 + r, k0 + kk]; big_b likewise by columns.
 var<workgroup> big_a: array<vec4<f32>, 256>;
@@ -147,8 +150,8 @@ fn matmul_large(
     let tx = lid.x;
     let ty = lid.y;
     let tid = ty * 16u + tx;
-    let row0 = wid.y * BIG;
-    let col0 = wid.x * BIG;
+    let row0 = wid.y * MATMUL_TILE_LARGE;
+    let col0 = wid.x * MATMUL_TILE_LARGE;
     // c<row block><row><column block>: rows ty*4 + row (+64 for row block 1), columns tx*4..
     // (+64 for column block 1).
     var c000 = vec4<f32>(0.0); var c001 = vec4<f32>(0.0);
@@ -165,7 +168,7 @@ fn matmul_large(
         k_begin = wid.z * p.k_chunk;
         k_end = min(p.k, k_begin + p.k_chunk);
     }
-    for (var k0 = k_begin; k0 < k_end; k0 += BKT) {
+    for (var k0 = k_begin; k0 < k_end; k0 += MATMUL_LARGE_K_STEP) {
         // 128×8 values of each operand, 4 per invocation, consecutive invocations reading
         // consecutive addresses of the stored (possibly transposed) matrix.
         for (var l = 0u; l < 4u; l++) {
@@ -173,11 +176,11 @@ fn matmul_large(
             var r: u32;
             var c: u32;
             if (TRANS_A) {
-                c = idx / BIG;
-                r = idx % BIG;
+                c = idx / MATMUL_TILE_LARGE;
+                r = idx % MATMUL_TILE_LARGE;
             } else {
-                r = idx / BKT;
-                c = idx % BKT;
+                r = idx / MATMUL_LARGE_K_STEP;
+                c = idx % MATMUL_LARGE_K_STEP;
             }
             var av = 0.0;
             if (!SPLIT_K || k0 + c < k_end) {
@@ -187,11 +190,11 @@ fn matmul_large(
             var kk: u32;
             var col: u32;
             if (TRANS_B) {
-                col = idx / BKT;
-                kk = idx % BKT;
+                col = idx / MATMUL_LARGE_K_STEP;
+                kk = idx % MATMUL_LARGE_K_STEP;
             } else {
-                kk = idx / BIG;
-                col = idx % BIG;
+                kk = idx / MATMUL_TILE_LARGE;
+                col = idx % MATMUL_TILE_LARGE;
             }
             var bv = 0.0;
             if (!SPLIT_K || k0 + kk < k_end) {
@@ -200,7 +203,7 @@ fn matmul_large(
             big_b[kk * 32u + col / 4u][col % 4u] = bv;
         }
         workgroupBarrier();
-        for (var kk = 0u; kk < BKT; kk++) {
+        for (var kk = 0u; kk < MATMUL_LARGE_K_STEP; kk++) {
             let a0 = big_a[kk * 32u + ty];
             let a1 = big_a[kk * 32u + 16u + ty];
             let b0 = big_b[kk * 32u + tx];
@@ -229,20 +232,4 @@ fn matmul_large(
     store_row_at(z, r1 + 1u, q0, c110); store_row_at(z, r1 + 1u, q1, c111);
     store_row_at(z, r1 + 2u, q0, c120); store_row_at(z, r1 + 2u, q1, c121);
     store_row_at(z, r1 + 3u, q0, c130); store_row_at(z, r1 + 3u, q1, c131);
-}
-
-// out[i] = Σ_s a[s·len + i] over the p.k_chunk slices that matmul_large wrote with split K,
-// slices in order. len = m·n; one invocation per output value (folded onto a 2-D grid).
-@compute @workgroup_size(256)
-fn sum_splits(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nw: vec3<u32>) {
-    let len = p.m * p.n;
-    let i = gid.y * nw.x * 256u + gid.x;
-    if (i >= len) {
-        return;
-    }
-    var s = 0.0;
-    for (var z = 0u; z < p.k_chunk; z++) {
-        s += a[z * len + i];
-    }
-    out[i] = s;
 }

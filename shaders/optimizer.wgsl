@@ -1,9 +1,9 @@
 // Optimizer updates with Keras 3's formulas (see src/optim.rs), and the iteration counter.
 
+// `OptimizerParams` in src/backend/gpu/params.rs.
 struct Params {
     len: u32,
-    // The update rule: 0 SGD, 1 SGD with momentum, 2 SGD with Nesterov momentum, 3 Adam,
-    // 4 RMSprop (`UpdateRule` in src/optim.rs).
+    // A `RULE_*` code (`UpdateRule` in src/optim.rs).
     rule: u32,
     // `Coefficients` of src/optim.rs: the f32 constants derived as Keras derives them
     // (one_minus_* computed in double from the hyper-parameters, then rounded).
@@ -26,10 +26,10 @@ struct Params {
 // s1 = momentum (when momentum > 0), s2 = average gradient (when centered).
 @group(0) @binding(3) var<storage, read_write> s0: array<f32>;
 @group(0) @binding(4) var<storage, read_write> s1: array<f32>;
-@group(0) @binding(7) var<storage, read_write> s2: array<f32>;
-// A counter: two u32 words, low then high.
-@group(0) @binding(5) var<storage, read> iterations: array<u32>;
-@group(0) @binding(6) var<storage, read_write> counter: array<u32>;
+@group(0) @binding(5) var<storage, read_write> s2: array<f32>;
+// Counters: two u32 words, low then high.
+@group(0) @binding(6) var<storage, read> iterations: array<u32>;
+@group(0) @binding(7) var<storage, read_write> counter: array<u32>;
 
 // b^t for a whole t ≥ 0 by squaring: exact at t = 1, where Adam's 1 - βᵗ is most sensitive
 // (WGSL's pow is exp2(t·log2 b), too coarse there).
@@ -58,32 +58,32 @@ fn power_at_iteration(b: f32) -> f32 {
     return pow_whole(b, iterations[0]);
 }
 
-@compute @workgroup_size(256)
+@compute @workgroup_size(WORKGROUP)
 fn apply_gradient(
     @builtin(workgroup_id) wid: vec3<u32>,
     @builtin(local_invocation_id) lid: vec3<u32>,
     @builtin(num_workgroups) groups: vec3<u32>,
 ) {
-    let i = (wid.y * groups.x + wid.x) * 256u + lid.x;
+    let i = (wid.y * groups.x + wid.x) * WORKGROUP + lid.x;
     if (i >= p.len) {
         return;
     }
     let g = grad[i];
     let lr = p.learning_rate;
     switch p.rule {
-        case 0u: {
+        case RULE_SGD: {
             weights[i] -= g * lr;
         }
-        case 1u, 2u: {
+        case RULE_MOMENTUM, RULE_NESTEROV: {
             let m = s0[i] * p.momentum - g * lr;
             s0[i] = m;
-            if (p.rule == 2u) {
+            if (p.rule == RULE_NESTEROV) {
                 weights[i] += m * p.momentum - g * lr;
             } else {
                 weights[i] += m;
             }
         }
-        case 3u: {
+        case RULE_ADAM: {
             let alpha = lr * sqrt(1.0 - power_at_iteration(p.beta_2))
                 / (1.0 - power_at_iteration(p.beta_1));
             let m = s0[i] + (g - s0[i]) * p.one_minus_beta_1;
@@ -92,7 +92,7 @@ fn apply_gradient(
             s1[i] = v;
             weights[i] -= (m * alpha) / (sqrt(v) + p.epsilon);
         }
-        default: {
+        case RULE_RMSPROP, default: {
             let velocity = p.rho * s0[i] + p.one_minus_rho * (g * g);
             s0[i] = velocity;
             var denominator = velocity + p.epsilon;

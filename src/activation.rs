@@ -38,9 +38,9 @@ pub enum Activation {
     Gelu = 9,
 }
 
-const SELU_ALPHA: f32 = 1.673_263_2;
-const SELU_SCALE: f32 = 1.050_701;
-const LEAKY_SLOPE: f32 = 0.2;
+pub(crate) const SELU_ALPHA: f32 = 1.673_263_2;
+pub(crate) const SELU_SCALE: f32 = 1.050_701;
+pub(crate) const LEAKY_SLOPE: f32 = 0.2;
 
 impl Activation {
     /// Every activation with its Keras name, in the order the page lists them.

@@ -1,6 +1,16 @@
-//! The compute kernels: their WGSL, their pipelines (built once, on first use), the bindings
-//! each takes and how many workgroups a dispatch needs.
+//! The compute kernels: their WGSL (with the prelude of shared constants), their pipelines
+//! (built once, on first use), the parameters and bindings each takes and how many workgroups a
+//! dispatch needs.
 
+use super::params::{
+    ActivationBackwardOperands, ApplyGradientOperands, BiasActivationOperands, Binding,
+    ColumnSumsOperands, ColumnSumsParams, ElementwiseParams, IncrementOperands, KernelOperands,
+    KernelParams, Layout, LossOperands, LossParams, MatmulOperands, MatmulParams, OptimizerParams,
+    SumSplitsOperands, SumSplitsParams,
+};
+use crate::activation::{self, Activation};
+use crate::loss::Loss;
+use crate::optim::UpdateRule;
 use std::collections::HashMap;
 
 /// One compute pipeline: a WGSL entry point, with its pipeline constants.
@@ -32,21 +42,29 @@ pub(crate) enum Kernel {
     Increment,
 }
 
-/// The WGSL files, one per family of kernels.
+/// The WGSL files: one `Params` struct each (see `params.rs`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum Module {
+pub(crate) enum Module {
     Matmul,
+    SumSplits,
     Elementwise,
-    Reduce,
+    ColumnSums,
+    Loss,
     Optimizer,
 }
 
-/// Invocations per workgroup of the 1-D kernels (`@workgroup_size(256)` in the WGSL).
+/// Invocations per workgroup of the 1-D kernels (`WORKGROUP` in the WGSL prelude).
 pub(crate) const WORKGROUP: u32 = 256;
-/// Rows and columns of `out` per matmul workgroup (`TILE` in `matmul.wgsl`).
+/// Rows and columns of `out` per matmul workgroup (`MATMUL_TILE` in the prelude).
 pub(crate) const MATMUL_TILE: u32 = 64;
-/// The same for the large entry point (`BIG` in `matmul.wgsl`).
+/// The same for the large entry point (`MATMUL_TILE_LARGE`).
 pub(crate) const MATMUL_TILE_LARGE: u32 = 128;
+/// How far the large entry point advances along K per step (`MATMUL_LARGE_K_STEP`): the
+/// depth of a split-K slice is a multiple of it.
+pub(crate) const MATMUL_LARGE_K_STEP: u32 = 8;
+/// Columns per workgroup of `column_sums` (`COLUMN_SUMS_WIDTH`); narrower matrices use
+/// `column_sum_narrow`.
+pub(crate) const COLUMN_SUMS_WIDTH: u32 = 16;
 /// Outputs with at least this many large tiles use the large entry point: enough workgroups
 /// to keep a big GPU busy; below it the smaller tiles give more parallelism. Measured on an
 /// H200 (132 SMs): 1024² outputs (64 large tiles) ran at 7.5 TFLOP/s large and 12.3 small;
@@ -56,16 +74,18 @@ pub(crate) const MATMUL_LARGE_MIN_TILES: usize = 192;
 const MAX_GROUPS_PER_DIM: u32 = 65_535;
 
 impl Kernel {
-    fn module(self) -> Module {
+    pub(crate) fn module(self) -> Module {
         match self {
-            Kernel::Matmul { .. } | Kernel::SumSplits => Module::Matmul,
+            Kernel::Matmul { .. } => Module::Matmul,
+            Kernel::SumSplits => Module::SumSplits,
             Kernel::BiasActivation | Kernel::ActivationBackward => Module::Elementwise,
-            Kernel::ColumnSums | Kernel::ColumnSumsNarrow | Kernel::Loss => Module::Reduce,
+            Kernel::ColumnSums | Kernel::ColumnSumsNarrow => Module::ColumnSums,
+            Kernel::Loss => Module::Loss,
             Kernel::ApplyGradient | Kernel::Increment => Module::Optimizer,
         }
     }
 
-    fn entry_point(self) -> &'static str {
+    pub(crate) fn entry_point(self) -> &'static str {
         match self {
             Kernel::Matmul { large: false, .. } => "matmul",
             Kernel::Matmul { large: true, .. } => "matmul_large",
@@ -80,40 +100,111 @@ impl Kernel {
         }
     }
 
-    /// The storage bindings the entry point uses, in binding order (binding 0 is always the
-    /// uniform of parameters, except for `Increment`, which has none).
-    pub fn storage_bindings(self) -> &'static [u32] {
+    /// The storage bindings the entry point uses (binding 0 is the uniform of parameters,
+    /// when the kernel has some): the table of its operand struct.
+    pub(crate) fn storage_bindings(self) -> &'static [Binding] {
         match self {
-            Kernel::Matmul { .. } => &[1, 2, 3],
-            Kernel::SumSplits => &[1, 3],
-            Kernel::BiasActivation => &[1, 2, 3],
-            Kernel::ActivationBackward => &[3, 4, 5, 6],
-            Kernel::ColumnSums | Kernel::ColumnSumsNarrow => &[1, 2],
-            Kernel::Loss => &[3, 4, 5, 6, 7],
-            Kernel::ApplyGradient => &[1, 2, 3, 4, 7, 5],
-            Kernel::Increment => &[6],
+            Kernel::Matmul { .. } => MatmulOperands::BINDINGS,
+            Kernel::SumSplits => SumSplitsOperands::BINDINGS,
+            Kernel::BiasActivation => BiasActivationOperands::BINDINGS,
+            Kernel::ActivationBackward => ActivationBackwardOperands::BINDINGS,
+            Kernel::ColumnSums | Kernel::ColumnSumsNarrow => ColumnSumsOperands::BINDINGS,
+            Kernel::Loss => LossOperands::BINDINGS,
+            Kernel::ApplyGradient => ApplyGradientOperands::BINDINGS,
+            Kernel::Increment => IncrementOperands::BINDINGS,
         }
     }
 
-    /// Whether binding 0 holds a uniform of parameters.
-    pub fn has_params(self) -> bool {
-        self != Kernel::Increment
+    /// The pipeline constants that specialise the entry point.
+    pub(crate) fn constants(self) -> Vec<(&'static str, f64)> {
+        match self {
+            Kernel::Matmul {
+                trans_a,
+                trans_b,
+                large,
+                split_k,
+            } => {
+                let mut c = vec![
+                    ("TRANS_A", f64::from(u8::from(trans_a))),
+                    ("TRANS_B", f64::from(u8::from(trans_b))),
+                ];
+                // Browsers refuse constants that the entry point does not use.
+                if large {
+                    c.push(("SPLIT_K", f64::from(u8::from(split_k))));
+                }
+                c
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The layout of the parameters at binding 0, `None` for a kernel without any.
+    pub(crate) fn params(self) -> Option<Layout> {
+        match self {
+            Kernel::Matmul { .. } => MatmulParams::LAYOUT,
+            Kernel::SumSplits => SumSplitsParams::LAYOUT,
+            Kernel::BiasActivation | Kernel::ActivationBackward => ElementwiseParams::LAYOUT,
+            Kernel::ColumnSums | Kernel::ColumnSumsNarrow => ColumnSumsParams::LAYOUT,
+            Kernel::Loss => LossParams::LAYOUT,
+            Kernel::ApplyGradient => OptimizerParams::LAYOUT,
+            Kernel::Increment => <()>::LAYOUT,
+        }
     }
 }
 
 impl Module {
-    fn source(self) -> String {
-        match self {
-            Module::Matmul => include_str!("../../../shaders/matmul.wgsl").to_string(),
-            Module::Elementwise => [
-                include_str!("../../../shaders/common.wgsl"),
-                include_str!("../../../shaders/elementwise.wgsl"),
-            ]
-            .concat(),
-            Module::Reduce => include_str!("../../../shaders/reduce.wgsl").to_string(),
-            Module::Optimizer => include_str!("../../../shaders/optimizer.wgsl").to_string(),
+    /// The WGSL as compiled: the prelude, then the file minified by `build.rs`.
+    pub(crate) fn source(self) -> String {
+        let mut source = prelude();
+        let files: &[&str] = match self {
+            Module::Matmul => &[include_str!(concat!(env!("OUT_DIR"), "/matmul.wgsl"))],
+            Module::SumSplits => &[include_str!(concat!(env!("OUT_DIR"), "/sum_splits.wgsl"))],
+            Module::Elementwise => &[
+                include_str!(concat!(env!("OUT_DIR"), "/common.wgsl")),
+                include_str!(concat!(env!("OUT_DIR"), "/elementwise.wgsl")),
+            ],
+            Module::ColumnSums => &[include_str!(concat!(env!("OUT_DIR"), "/column_sums.wgsl"))],
+            Module::Loss => &[include_str!(concat!(env!("OUT_DIR"), "/loss.wgsl"))],
+            Module::Optimizer => &[include_str!(concat!(env!("OUT_DIR"), "/optimizer.wgsl"))],
+        };
+        for file in files {
+            source.push_str(file);
         }
+        source
     }
+}
+
+/// The WGSL constants shared with the host, written from the Rust definitions so that the two
+/// cannot disagree: activation, loss and update-rule codes, workgroup and tile sizes, and the
+/// activations' and losses' constants (f32 values printed so that they parse back exactly).
+pub(crate) fn prelude() -> String {
+    let mut s = String::new();
+    let mut int = |name: &str, value: u32| s.push_str(&format!("const {name}:u32={value}u;\n"));
+    for (name, act) in Activation::ALL {
+        int(&format!("ACT_{}", name.to_uppercase()), act.code());
+    }
+    for (name, loss) in Loss::ALL {
+        int(name, loss.code());
+    }
+    for (name, rule) in UpdateRule::ALL {
+        int(name, rule as u32);
+    }
+    int("WORKGROUP", WORKGROUP);
+    int("MATMUL_TILE", MATMUL_TILE);
+    int("MATMUL_TILE_LARGE", MATMUL_TILE_LARGE);
+    int("MATMUL_LARGE_K_STEP", MATMUL_LARGE_K_STEP);
+    int("COLUMN_SUMS_WIDTH", COLUMN_SUMS_WIDTH);
+    let floats = [
+        ("HUBER_DELTA", Loss::HUBER_DELTA),
+        ("SELU_ALPHA", activation::SELU_ALPHA),
+        ("SELU_SCALE", activation::SELU_SCALE),
+        ("LEAKY_SLOPE", activation::LEAKY_SLOPE),
+        ("FRAC_1_SQRT_2", std::f32::consts::FRAC_1_SQRT_2),
+    ];
+    for (name, value) in floats {
+        s.push_str(&format!("const {name}:f32={value:?}f;\n"));
+    }
+    s
 }
 
 /// Workgroups for `len` invocations of a 1-D kernel, folded onto a 2-D grid when one
@@ -147,9 +238,10 @@ pub(crate) fn matmul_splits(m: usize, k: usize, n: usize) -> usize {
     256usize.div_ceil(tiles).min(k / 256).max(1)
 }
 
-/// Depth of each K slice for `splits` slices, a multiple of the kernel's K step (8).
+/// Depth of each K slice for `splits` slices, a multiple of the large kernel's K step.
 pub(crate) fn matmul_k_chunk(k: usize, splits: usize) -> usize {
-    k.div_ceil(splits).div_ceil(8) * 8
+    let step = MATMUL_LARGE_K_STEP as usize;
+    k.div_ceil(splits).div_ceil(step) * step
 }
 
 /// Workgroups for an `(m, n)` matmul output.
@@ -181,25 +273,7 @@ impl Kernels {
             })
         });
         self.pipelines.entry(kernel).or_insert_with(|| {
-            let constants: Vec<(&str, f64)> = match kernel {
-                Kernel::Matmul {
-                    trans_a,
-                    trans_b,
-                    large,
-                    split_k,
-                } => {
-                    let mut c = vec![
-                        ("TRANS_A", f64::from(u8::from(trans_a))),
-                        ("TRANS_B", f64::from(u8::from(trans_b))),
-                    ];
-                    // Browsers refuse constants that the entry point does not use.
-                    if large {
-                        c.push(("SPLIT_K", f64::from(u8::from(split_k))));
-                    }
-                    c
-                }
-                _ => Vec::new(),
-            };
+            let constants = kernel.constants();
             device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                 label: Some(kernel.entry_point()),
                 layout: None,

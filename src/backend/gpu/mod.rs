@@ -4,12 +4,22 @@
 //!
 //! A training step creates no WebGPU object: pipelines are built on first use, and each
 //! dispatch's bind group (with the small uniform buffer of its parameters) is cached under its
-//! kernel, buffers and parameters. Because the loss log's cursor and the optimizer's iteration
-//! count live in device buffers, step after step records the very same dispatches and hits
-//! the cache. Every wgpu call of nnplay lives under this module.
+//! kernel, operands and the bytes of its parameters. Because the loss log's cursor and the
+//! optimizer's iteration count live in device buffers, step after step records the very same
+//! dispatches and hits the cache. Every wgpu call of nnplay lives under this module.
+//!
+//! The contract with the WGSL is typed: each kernel takes a parameter struct and an operand
+//! struct (`params.rs`), the constants both sides use are written into a prelude of every
+//! module from their Rust definitions (`kernels.rs`), and the unit tests (`tests.rs`) check
+//! both against the WGSL as naga parses it.
 
 mod context;
 mod kernels;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod minify;
+mod params;
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests;
 
 pub use context::AdapterSummary;
 
@@ -21,24 +31,15 @@ use crate::optim::Coefficients;
 use context::GpuContext;
 use kernels::{
     grid_1d, grid_matmul, matmul_is_large, matmul_k_chunk, matmul_splits, Kernel, Kernels,
+    COLUMN_SUMS_WIDTH,
+};
+use params::{
+    ActivationBackwardOperands, ApplyGradientOperands, BiasActivationOperands, ColumnSumsOperands,
+    ColumnSumsParams, ElementwiseParams, IncrementOperands, KernelOperands, KernelParams,
+    LossOperands, LossParams, MatmulOperands, MatmulParams, OptimizerParams, SumSplitsOperands,
+    SumSplitsParams,
 };
 use std::collections::HashMap;
-
-/// Per-dispatch parameters: the WGSL `Params` struct of the kernel, as 32-bit words.
-type Params = [u32; 16];
-
-/// Placeholders bound where an optional operand is absent (a WGSL binding that an entry
-/// point uses must be bound); distinct so that no buffer is bound twice in a dispatch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum Placeholder {
-    Bias = 0,
-    Out = 1,
-    Grad = 2,
-    Cursor = 3,
-    Slot1 = 4,
-    Slot2 = 5,
-    Slot0 = 6,
-}
 
 /// What a storage binding of a dispatch is bound to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -47,8 +48,9 @@ enum Operand {
     Buf(Buf),
     /// A counter (two `u32` words: low, high).
     Counter(Counter),
-    /// Nothing: the operand is optional and absent.
-    Absent(Placeholder),
+    /// Nothing: the operand is optional and absent. A binding that the entry point uses must
+    /// still be bound, so a placeholder of that binding takes its place.
+    Absent,
 }
 
 /// A counter: its device buffer and the value it will hold once recorded work has run.
@@ -65,13 +67,13 @@ struct Slot {
     buffer: Option<wgpu::Buffer>,
 }
 
-/// Cache key of a bind group: the kernel, the buffers at its storage bindings and its
-/// parameters.
+/// Cache key of a bind group: the kernel, the buffers at its storage bindings and the bytes
+/// of its parameters.
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct BindKey {
     kernel: Kernel,
     operands: Vec<Operand>,
-    params: Params,
+    params: Vec<u8>,
 }
 
 struct Dispatch {
@@ -88,8 +90,11 @@ pub struct GpuBackend {
     slots: Vec<Option<Slot>>,
     free_list: Vec<u32>,
     counter_slots: Vec<CounterSlot>,
-    placeholders: Vec<wgpu::Buffer>,
-    uniforms: HashMap<Params, wgpu::Buffer>,
+    /// Bound where an operand is absent, one per binding number, so that no buffer is bound
+    /// twice in a dispatch.
+    placeholders: HashMap<u32, wgpu::Buffer>,
+    /// The uniform buffers of parameters, by their bytes.
+    uniforms: HashMap<Vec<u8>, wgpu::Buffer>,
     bind_groups: HashMap<BindKey, wgpu::BindGroup>,
     bind_groups_created: u64,
     pending: Vec<Dispatch>,
@@ -108,33 +113,13 @@ impl GpuBackend {
     /// adapter, or the device cannot be opened.
     pub async fn new() -> Result<GpuBackend> {
         let ctx = GpuContext::new().await?;
-        let placeholders = (0..7)
-            .map(|i| {
-                ctx.device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some(
-                        [
-                            "no bias",
-                            "no out",
-                            "no grad",
-                            "no cursor",
-                            "no slot 1",
-                            "no slot 2",
-                            "no slot 0",
-                        ][i],
-                    ),
-                    size: 8,
-                    usage: wgpu::BufferUsages::STORAGE,
-                    mapped_at_creation: false,
-                })
-            })
-            .collect();
         Ok(GpuBackend {
             ctx,
             kernels: Kernels::default(),
             slots: Vec::new(),
             free_list: Vec::new(),
             counter_slots: Vec::new(),
-            placeholders,
+            placeholders: HashMap::new(),
             uniforms: HashMap::new(),
             bind_groups: HashMap::new(),
             bind_groups_created: 0,
@@ -197,30 +182,53 @@ impl GpuBackend {
             .ok_or_else(|| Error::Backend(format!("counter {} does not exist", c.0)))
     }
 
-    fn buffer(&self, operand: Operand) -> Result<&wgpu::Buffer> {
+    /// The buffer of a matrix or counter operand (`None` for an absent one).
+    fn buffer(&self, operand: Operand) -> Result<Option<&wgpu::Buffer>> {
         let lost = || Error::DeviceLost("the buffer was allocated after the loss".into());
         match operand {
-            Operand::Absent(p) => Ok(&self.placeholders[p as usize]),
-            Operand::Buf(b) => self.slot(b)?.buffer.as_ref().ok_or_else(lost),
-            Operand::Counter(c) => self.counter_slot(c)?.buffer.as_ref().ok_or_else(lost),
+            Operand::Absent => Ok(None),
+            Operand::Buf(b) => self.slot(b)?.buffer.as_ref().ok_or_else(lost).map(Some),
+            Operand::Counter(c) => self
+                .counter_slot(c)?
+                .buffer
+                .as_ref()
+                .ok_or_else(lost)
+                .map(Some),
         }
     }
 
-    /// Records one dispatch of `kernel` over `buffers` (at its storage bindings, in order),
-    /// reusing the cached bind group when this exact dispatch was recorded before.
-    fn record(
+    /// The buffer of a matrix operand.
+    fn matrix_buffer(&self, b: Buf) -> Result<&wgpu::Buffer> {
+        Ok(self
+            .buffer(Operand::Buf(b))?
+            .expect("a matrix operand has a buffer"))
+    }
+
+    /// Records one dispatch of `kernel` with `params` and `operands` (the kernel's own types:
+    /// checked in debug builds), reusing the cached bind group when this exact dispatch was
+    /// recorded before.
+    fn record<P: KernelParams, O: KernelOperands>(
         &mut self,
         kernel: Kernel,
-        operands: &[Operand],
-        params: Params,
+        params: P,
+        operands: O,
         groups: (u32, u32, u32),
     ) -> Result<()> {
         self.ctx.check()?;
-        debug_assert_eq!(operands.len(), kernel.storage_bindings().len());
+        debug_assert_eq!(
+            kernel.params(),
+            P::LAYOUT,
+            "{kernel:?}: wrong parameter struct"
+        );
+        debug_assert_eq!(
+            kernel.storage_bindings(),
+            O::BINDINGS,
+            "{kernel:?}: wrong operand struct"
+        );
         let key = BindKey {
             kernel,
-            operands: operands.to_vec(),
-            params,
+            operands: operands.operands(),
+            params: bytemuck::bytes_of(&params).to_vec(),
         };
         let bind_group = match self.bind_groups.get(&key) {
             Some(bg) => bg.clone(),
@@ -256,31 +264,51 @@ impl GpuBackend {
             .pipeline(&self.ctx.device, key.kernel)
             .get_bind_group_layout(0);
         let device = &self.ctx.device;
-        if key.kernel.has_params() && !self.uniforms.contains_key(&key.params) {
+        let has_params = key.kernel.params().is_some();
+        if has_params && !self.uniforms.contains_key(&key.params) {
+            // Rounded up to 16 bytes, the unit of uniform layouts, so that no API reads past
+            // the end.
             let buf = device.create_buffer(&wgpu::BufferDescriptor {
                 label: Some("params"),
-                size: std::mem::size_of::<Params>() as u64,
+                size: key.params.len().next_multiple_of(16) as u64,
                 usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
                 mapped_at_creation: true,
             });
-            buf.slice(..)
+            buf.slice(..key.params.len() as u64)
                 .get_mapped_range_mut()
                 .map_err(|e| Error::Backend(format!("writing kernel parameters failed: {e}")))?
-                .copy_from_slice(bytemuck::cast_slice(&key.params));
+                .copy_from_slice(&key.params);
             buf.unmap();
-            self.uniforms.insert(key.params, buf);
+            self.uniforms.insert(key.params.clone(), buf);
+        }
+        let bindings = key.kernel.storage_bindings();
+        for (binding, operand) in bindings.iter().zip(&key.operands) {
+            if *operand == Operand::Absent {
+                self.placeholders.entry(binding.index).or_insert_with(|| {
+                    device.create_buffer(&wgpu::BufferDescriptor {
+                        label: Some("absent operand"),
+                        size: 8,
+                        usage: wgpu::BufferUsages::STORAGE,
+                        mapped_at_creation: false,
+                    })
+                });
+            }
         }
         let mut entries = Vec::with_capacity(key.operands.len() + 1);
-        if key.kernel.has_params() {
+        if has_params {
             entries.push(wgpu::BindGroupEntry {
                 binding: 0,
                 resource: self.uniforms[&key.params].as_entire_binding(),
             });
         }
-        for (binding, operand) in key.kernel.storage_bindings().iter().zip(&key.operands) {
+        for (binding, operand) in bindings.iter().zip(&key.operands) {
+            let buffer = match self.buffer(*operand)? {
+                Some(b) => b,
+                None => &self.placeholders[&binding.index],
+            };
             entries.push(wgpu::BindGroupEntry {
-                binding: *binding,
-                resource: self.buffer(*operand)?.as_entire_binding(),
+                binding: binding.index,
+                resource: buffer.as_entire_binding(),
             });
         }
         Ok(self
@@ -312,13 +340,6 @@ impl GpuBackend {
             pass.dispatch_workgroups(d.groups.0, d.groups.1, d.groups.2);
         }
     }
-}
-
-/// Kernel parameters from leading words, the rest zero.
-fn words(leading: &[u32]) -> Params {
-    let mut p = [0; 16];
-    p[..leading.len()].copy_from_slice(leading);
-    p
 }
 
 impl Backend for GpuBackend {
@@ -394,7 +415,7 @@ impl Backend for GpuBackend {
         // first, so that it sees the old contents.
         self.submit();
         if !values.is_empty() {
-            let buffer = self.buffer(Operand::Buf(buf))?;
+            let buffer = self.matrix_buffer(buf)?;
             self.ctx
                 .queue
                 .write_buffer(buffer, 0, bytemuck::cast_slice(values));
@@ -410,20 +431,35 @@ impl Backend for GpuBackend {
         if splits > 1 {
             let k_chunk = matmul_k_chunk(k, splits);
             let splits = k.div_ceil(k_chunk);
-            let scratch = Operand::Buf(self.split_scratch(splits * m, n));
+            let parts = Operand::Buf(self.split_scratch(splits * m, n));
             let kernel = Kernel::Matmul {
                 trans_a,
                 trans_b,
                 large: true,
                 split_k: true,
             };
-            let params = words(&[m as u32, n as u32, k as u32, k_chunk as u32]);
+            let params = MatmulParams {
+                m: m as u32,
+                n: n as u32,
+                k: k as u32,
+                k_chunk: k_chunk as u32,
+            };
             let (gx, gy, _) = grid_matmul(m, n, true);
-            self.record(kernel, &[a, b, scratch], params, (gx, gy, splits as u32))?;
-            let params = words(&[m as u32, n as u32, 0, splits as u32]);
-            return self.record(Kernel::SumSplits, &[scratch, out], params, grid_1d(m * n));
+            let operands = MatmulOperands { a, b, out: parts };
+            self.record(kernel, params, operands, (gx, gy, splits as u32))?;
+            let params = SumSplitsParams {
+                len: (m * n) as u32,
+                slices: splits as u32,
+            };
+            let operands = SumSplitsOperands { parts, out };
+            return self.record(Kernel::SumSplits, params, operands, grid_1d(m * n));
         }
-        let params = words(&[m as u32, n as u32, k as u32]);
+        let params = MatmulParams {
+            m: m as u32,
+            n: n as u32,
+            k: k as u32,
+            k_chunk: 0,
+        };
         let large = matmul_is_large(m, n);
         self.record(
             Kernel::Matmul {
@@ -432,8 +468,8 @@ impl Backend for GpuBackend {
                 large,
                 split_k: false,
             },
-            &[a, b, out],
             params,
+            MatmulOperands { a, b, out },
             grid_matmul(m, n, large),
         )
     }
@@ -447,18 +483,27 @@ impl Backend for GpuBackend {
     ) -> Result<()> {
         let (rows, units) = check::bias_activation(&|b| self.dims(b), z, bias, act, out)?;
         let in_place = out == z;
-        let flags = u32::from(bias.is_some()) | (u32::from(in_place) << 1);
-        let params = words(&[(rows * units) as u32, units as u32, act.code(), flags]);
-        let bias = bias.map_or(Operand::Absent(Placeholder::Bias), Operand::Buf);
-        let out = if in_place {
-            Operand::Absent(Placeholder::Out)
-        } else {
-            Operand::Buf(out)
+        let params = ElementwiseParams {
+            len: (rows * units) as u32,
+            units: units as u32,
+            act: act.code(),
+            add_bias: u32::from(bias.is_some()),
+            write_out: u32::from(!in_place),
+        };
+        let operands = BiasActivationOperands {
+            z: Operand::Buf(z),
+            bias: bias.map_or(Operand::Absent, Operand::Buf),
+            // In place, `z` is bound once: as `z`.
+            out: if in_place {
+                Operand::Absent
+            } else {
+                Operand::Buf(out)
+            },
         };
         self.record(
             Kernel::BiasActivation,
-            &[Operand::Buf(z), bias, out],
             params,
+            operands,
             grid_1d(rows * units),
         )
     }
@@ -473,20 +518,40 @@ impl Backend for GpuBackend {
     ) -> Result<()> {
         check::activation_backward(&|b| self.dims(b), grad, z, a, out)?;
         let len = self.len(out)?;
-        let params = words(&[len as u32, 0, act.code()]);
-        let ops = [out, grad, z, a].map(Operand::Buf);
-        self.record(Kernel::ActivationBackward, &ops, params, grid_1d(len))
+        let params = ElementwiseParams {
+            len: len as u32,
+            units: 0,
+            act: act.code(),
+            add_bias: 0,
+            write_out: 1,
+        };
+        let operands = ActivationBackwardOperands {
+            out: Operand::Buf(out),
+            grad: Operand::Buf(grad),
+            z_in: Operand::Buf(z),
+            a_in: Operand::Buf(a),
+        };
+        let kernel = Kernel::ActivationBackward;
+        self.record(kernel, params, operands, grid_1d(len))
     }
 
     fn column_sums(&mut self, m: Buf, out: Buf) -> Result<()> {
         let (rows, cols) = check::column_sums(&|b| self.dims(b), m, out)?;
-        let params = words(&[rows as u32, cols as u32]);
-        let ops = [Operand::Buf(m), Operand::Buf(out)];
-        if cols < 16 {
-            self.record(Kernel::ColumnSumsNarrow, &ops, params, (cols as u32, 1, 1))
+        let params = ColumnSumsParams {
+            rows: rows as u32,
+            cols: cols as u32,
+        };
+        let operands = ColumnSumsOperands {
+            m: Operand::Buf(m),
+            sums: Operand::Buf(out),
+        };
+        let width = COLUMN_SUMS_WIDTH as usize;
+        if cols < width {
+            let groups = (cols as u32, 1, 1);
+            self.record(Kernel::ColumnSumsNarrow, params, operands, groups)
         } else {
-            let groups = cols.div_ceil(16) as u32;
-            self.record(Kernel::ColumnSums, &ops, params, (groups, 1, 1))
+            let groups = (cols.div_ceil(width) as u32, 1, 1);
+            self.record(Kernel::ColumnSums, params, operands, groups)
         }
     }
 
@@ -504,24 +569,21 @@ impl Backend for GpuBackend {
         if let Some(c) = cursor {
             self.counter_slot(c)?;
         }
-        let out_len = self.len(out)?;
-        let len = self.len(y_pred)?;
-        let flags = u32::from(grad.is_some()) | (u32::from(cursor.is_some()) << 1);
-        let params = words(&[len as u32, loss.code(), flags, out_len as u32]);
-        let grad = grad.map_or(Operand::Absent(Placeholder::Grad), Operand::Buf);
-        let cursor_op = cursor.map_or(Operand::Absent(Placeholder::Cursor), Operand::Counter);
-        self.record(
-            Kernel::Loss,
-            &[
-                Operand::Buf(y_pred),
-                Operand::Buf(y_true),
-                Operand::Buf(out),
-                cursor_op,
-                grad,
-            ],
-            params,
-            (1, 1, 1),
-        )?;
+        let params = LossParams {
+            len: self.len(y_pred)? as u32,
+            loss: loss.code(),
+            write_grad: u32::from(grad.is_some()),
+            use_cursor: u32::from(cursor.is_some()),
+            log_len: self.len(out)? as u32,
+        };
+        let operands = LossOperands {
+            y_pred: Operand::Buf(y_pred),
+            y_true: Operand::Buf(y_true),
+            loss_log: Operand::Buf(out),
+            cursor: cursor.map_or(Operand::Absent, Operand::Counter),
+            grad: grad.map_or(Operand::Absent, Operand::Buf),
+        };
+        self.record(Kernel::Loss, params, operands, (1, 1, 1))?;
         if let Some(c) = cursor {
             self.counter_slots[c.0 as usize].value += 1;
         }
@@ -547,7 +609,9 @@ impl Backend for GpuBackend {
         // Lands before the next submission: send what was recorded first (see `write`).
         self.submit();
         let halves = [value as u32, (value >> 32) as u32];
-        let buffer = self.buffer(Operand::Counter(counter))?;
+        let buffer = self
+            .buffer(Operand::Counter(counter))?
+            .expect("a counter operand has a buffer");
         self.ctx
             .queue
             .write_buffer(buffer, 0, bytemuck::cast_slice(&halves));
@@ -564,12 +628,10 @@ impl Backend for GpuBackend {
 
     fn increment(&mut self, counter: Counter) -> Result<()> {
         self.counter_slot(counter)?;
-        self.record(
-            Kernel::Increment,
-            &[Operand::Counter(counter)],
-            words(&[]),
-            (1, 1, 1),
-        )?;
+        let operands = IncrementOperands {
+            counter: Operand::Counter(counter),
+        };
+        self.record(Kernel::Increment, (), operands, (1, 1, 1))?;
         self.counter_slots[counter.0 as usize].value += 1;
         Ok(())
     }
@@ -585,29 +647,11 @@ impl Backend for GpuBackend {
         check::apply_gradient(&|b| self.dims(b), update, param, grad, slots)?;
         self.counter_slot(iterations)?;
         let len = self.len(param)?;
-        let f = f32::to_bits;
-        let params = words(&[
-            len as u32,
-            update.rule as u32,
-            f(update.learning_rate),
-            f(update.momentum),
-            f(update.beta_1),
-            f(update.beta_2),
-            f(update.one_minus_beta_1),
-            f(update.one_minus_beta_2),
-            f(update.rho),
-            f(update.one_minus_rho),
-            f(update.epsilon),
-            u32::from(update.centered),
-        ]);
+        let params = OptimizerParams::new(len as u32, update);
         // The kernel's state bindings: s0, s1, s2 (see `shaders/optimizer.wgsl`). RMSprop's
         // slots are velocity, then momentum when it has one, then the average gradient when
         // centered; the kernel finds momentum in s1 and the average in s2.
-        let mut state = [
-            Operand::Absent(Placeholder::Slot0),
-            Operand::Absent(Placeholder::Slot1),
-            Operand::Absent(Placeholder::Slot2),
-        ];
+        let mut state = [Operand::Absent; 3];
         match update.rule {
             crate::optim::UpdateRule::RmsProp => {
                 let mut it = slots.iter();
@@ -625,19 +669,16 @@ impl Backend for GpuBackend {
                 }
             }
         }
-        self.record(
-            Kernel::ApplyGradient,
-            &[
-                Operand::Buf(param),
-                Operand::Buf(grad),
-                state[0],
-                state[1],
-                state[2],
-                Operand::Counter(iterations),
-            ],
-            params,
-            grid_1d(len),
-        )
+        let [s0, s1, s2] = state;
+        let operands = ApplyGradientOperands {
+            weights: Operand::Buf(param),
+            grad: Operand::Buf(grad),
+            s0,
+            s1,
+            s2,
+            iterations: Operand::Counter(iterations),
+        };
+        self.record(Kernel::ApplyGradient, params, operands, grid_1d(len))
     }
 
     fn submit(&mut self) {
@@ -679,13 +720,7 @@ impl Backend for GpuBackend {
         for (b, len) in bufs.iter().zip(&lens) {
             if *len > 0 {
                 let size = *len as u64 * 4;
-                encoder.copy_buffer_to_buffer(
-                    self.buffer(Operand::Buf(*b))?,
-                    0,
-                    staging,
-                    offset,
-                    size,
-                );
+                encoder.copy_buffer_to_buffer(self.matrix_buffer(*b)?, 0, staging, offset, size);
                 offset += size;
             }
         }
