@@ -510,7 +510,11 @@ mod tests {
             "invalid data.points: 0 points (need between 2 and 100000)"
         );
         c.points = Some(vec![[0.0, 0.0]; MAX_POINTS + 1]);
-        assert!(c.validate().unwrap_err().to_string().contains("100001 points"));
+        assert!(c
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("100001 points"));
     }
 
     #[test]
@@ -587,7 +591,11 @@ mod tests {
             for t in [&d.x_train, &d.y_train, &d.x_test, &d.y_test] {
                 t.check_finite("generated").unwrap();
             }
-            let big = d.y_train.as_slice().iter().fold(0f32, |m, v| m.max(v.abs()));
+            let big = d
+                .y_train
+                .as_slice()
+                .iter()
+                .fold(0f32, |m, v| m.max(v.abs()));
             assert!(big > 1e11, "{kind:?}: {big}");
         }
     }
@@ -606,7 +614,9 @@ mod tests {
             "CSV line 1: y = NaN is not a finite number"
         );
         assert_eq!(
-            parse_csv("x,y\n0,1\n1,2\n1e39,3\n").unwrap_err().to_string(),
+            parse_csv("x,y\n0,1\n1,2\n1e39,3\n")
+                .unwrap_err()
+                .to_string(),
             "CSV line 4: x = 1e39 does not fit a 32-bit float (largest ≈ 3.4e38)"
         );
         assert_eq!(
