@@ -7,8 +7,11 @@ use crate::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
 /// The shape of the curve the points follow.
+///
+/// Read from its name only (a list or an object in its place is refused with a message that
+/// says a name is expected, not serde's "expected value").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase", try_from = "String")]
 pub enum DataKind {
     /// `y = slope·x + intercept` (the tutorial).
     Linear,
@@ -26,6 +29,21 @@ impl DataKind {
     /// The valid names.
     pub const NAMES: [&'static str; 5] = ["linear", "quadratic", "sine", "step", "custom"];
 
+    /// The kind of a config name (exactly as written in [`DataKind::NAMES`]).
+    ///
+    /// # Errors
+    /// [`Error::UnknownName`] listing the valid names.
+    pub fn from_name(name: &str) -> Result<Self> {
+        match name {
+            "linear" => Ok(DataKind::Linear),
+            "quadratic" => Ok(DataKind::Quadratic),
+            "sine" => Ok(DataKind::Sine),
+            "step" => Ok(DataKind::Step),
+            "custom" => Ok(DataKind::Custom),
+            _ => Err(Error::unknown("data kind", name, &Self::NAMES)),
+        }
+    }
+
     /// `f(x)` before slope, intercept and noise.
     pub fn shape(self, x: f64) -> f64 {
         match self {
@@ -40,6 +58,14 @@ impl DataKind {
                 }
             }
         }
+    }
+}
+
+impl TryFrom<String> for DataKind {
+    type Error = Error;
+
+    fn try_from(name: String) -> Result<Self> {
+        DataKind::from_name(&name)
     }
 }
 
@@ -174,31 +200,34 @@ impl DataConfig {
                 format!("{} (must be > 0 and < 1)", self.train_fraction),
             ));
         }
+        // Points are checked whenever present, also under another kind (a config keeps them
+        // when its kind changes, and they count again when it changes back).
+        if let Some(p) = &self.points {
+            let min = if self.kind == DataKind::Custom { 2 } else { 0 };
+            if !(min..=MAX_POINTS).contains(&p.len()) {
+                return Err(Error::invalid(
+                    "data.points",
+                    format!("{} points (need between 2 and {MAX_POINTS})", p.len()),
+                ));
+            }
+            for (i, [x, y]) in p.iter().enumerate() {
+                for (name, v) in [("x", *x), ("y", *y)] {
+                    if let Some(problem) = f32_problem(v) {
+                        return Err(Error::invalid(
+                            format!("data.points[{i}]"),
+                            format!("{name} = {problem}"),
+                        ));
+                    }
+                }
+            }
+        }
         let n = match (self.kind, &self.points) {
             (DataKind::Custom, None) => {
                 return Err(Error::EmptyData(
                     "data.kind is custom but data.points is missing".into(),
                 ))
             }
-            (DataKind::Custom, Some(p)) => {
-                if !(2..=MAX_POINTS).contains(&p.len()) {
-                    return Err(Error::invalid(
-                        "data.points",
-                        format!("{} points (need between 2 and {MAX_POINTS})", p.len()),
-                    ));
-                }
-                for (i, [x, y]) in p.iter().enumerate() {
-                    for (name, v) in [("x", *x), ("y", *y)] {
-                        if let Some(problem) = f32_problem(v) {
-                            return Err(Error::invalid(
-                                format!("data.points[{i}]"),
-                                format!("{name} = {problem}"),
-                            ));
-                        }
-                    }
-                }
-                p.len()
-            }
+            (DataKind::Custom, Some(p)) => p.len(),
             _ => self.n,
         };
         if !(2..=MAX_POINTS).contains(&n) {
@@ -551,6 +580,20 @@ mod tests {
             .flat_map(|t| t.as_slice().to_vec())
             .collect();
         assert!(all.contains(&f32::MAX) && all.contains(&-f32::MAX));
+        // Points kept under another kind are checked too.
+        let c = DataConfig {
+            kind: DataKind::Linear,
+            ..c
+        };
+        c.validate().unwrap();
+        let c = DataConfig {
+            points: Some(vec![[0.0, 1.0], [f64::INFINITY, 0.0]]),
+            ..c
+        };
+        assert_eq!(
+            c.validate().unwrap_err().to_string(),
+            "invalid data.points[1]: x = inf is not a finite number"
+        );
         // And so does the config route: 1e39 in JSON names the point.
         let e = crate::Config::from_json(
             r#"{"data": {"kind": "custom", "points": [[0, 0], [1, 1e39], [2, 2]]}}"#,

@@ -240,6 +240,16 @@ fn bad_arguments_and_configs_exit_2_with_one_line() {
     .unwrap();
     let unknown = tmp("unknown.json");
     std::fs::write(&unknown, r#"{"modle": {}}"#).unwrap();
+    let binary = tmp("binary.json");
+    std::fs::write(&binary, [0xff, 0xfe, b'{', b'}']).unwrap();
+    let list = tmp("list.json");
+    std::fs::write(&list, "[]").unwrap();
+    let huge_point = tmp("huge_point.json");
+    std::fs::write(
+        &huge_point,
+        r#"{"data": {"kind": "custom", "points": [[0, 1], [1, 1e39], [2, 3]]}}"#,
+    )
+    .unwrap();
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["tutorial", "--steps", "x"], "--steps"),
         (vec!["tutorial", "--steps", "0"], "training.steps"),
@@ -252,6 +262,19 @@ fn bad_arguments_and_configs_exit_2_with_one_line() {
         (vec!["frob"], "unknown command"),
         (vec!["run"], "--config"),
         (vec!["run", "--config", "/nonexistent.json"], "cannot read"),
+        (
+            vec!["run", "--config", "/dev/zero"],
+            "cannot read /dev/zero: larger than 16 MiB",
+        ),
+        (vec!["run", "--config", binary.as_str()], "not UTF-8 text"),
+        (
+            vec!["run", "--config", list.as_str()],
+            "expected a JSON object",
+        ),
+        (
+            vec!["run", "--config", huge_point.as_str()],
+            "data.points[1]: y = 1e39 does not fit a 32-bit float",
+        ),
         (vec!["run", "--config", cfg.as_str()], "learning_rate"),
         (
             vec!["run", "--config", unknown.as_str()],

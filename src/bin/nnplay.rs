@@ -21,6 +21,7 @@ mod cli {
     }
 
     use nnplay::config::BackendChoice;
+    use nnplay::limits::MAX_CONFIG_BYTES;
     use nnplay::run::Experiment;
     use nnplay::{Config, Error, Result, Tensor};
     use std::collections::HashMap;
@@ -107,12 +108,31 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
             .values
             .get("config")
             .ok_or_else(|| Error::invalid("--config", "is required (a JSON file)"))?;
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::Io(format!("cannot read {path}: {e}")))?;
+        let text = read_text(path, MAX_CONFIG_BYTES)?;
         Config::from_json(&text).map_err(|e| match e {
             Error::Config(m) => Error::Config(format!("{path}: {m}")),
             other => Error::Config(format!("{path}: {other}")),
         })
+    }
+
+    /// A text file of at most `limit` bytes: reading stops there, so that a huge file (or
+    /// `/dev/zero`) is refused instead of filling the memory.
+    fn read_text(path: &str, limit: usize) -> Result<String> {
+        use std::io::Read;
+        let cannot = |e: std::io::Error| Error::Io(format!("cannot read {path}: {e}"));
+        let file = std::fs::File::open(path).map_err(cannot)?;
+        let mut bytes = Vec::new();
+        file.take(limit as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(cannot)?;
+        if bytes.len() > limit {
+            return Err(Error::Io(format!(
+                "cannot read {path}: larger than {} MiB",
+                limit >> 20
+            )));
+        }
+        String::from_utf8(bytes)
+            .map_err(|e| Error::Io(format!("cannot read {path}: not UTF-8 text ({e})")))
     }
 
     fn write(path: &str, text: &str) -> Result<()> {
