@@ -295,8 +295,9 @@ impl DataConfig {
     }
 }
 
-/// Parses `x,y` lines (a header line and blank lines are skipped; `,`, `;`, tab or spaces
-/// separate the two numbers). Every value must fit the `f32` the dataset will hold.
+/// Parses `x,y` lines (blank lines, `#` comments and a header line are skipped; `,`, `;`, tab
+/// or spaces separate the two numbers). The header is the first line with content, when none
+/// of its fields is a number. Every value must fit the `f32` the dataset will hold.
 ///
 /// # Errors
 /// [`Error::Csv`] naming the line and what is wrong with it (for a value, which of `x` and
@@ -304,6 +305,7 @@ impl DataConfig {
 /// [`MAX_POINTS`] points.
 pub fn parse_csv(text: &str) -> Result<Vec<[f64; 2]>> {
     let mut points = Vec::new();
+    let mut first = true;
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -321,8 +323,12 @@ pub fn parse_csv(text: &str) -> Result<Vec<[f64; 2]>> {
             .collect();
         let parsed: Vec<std::result::Result<f64, _>> =
             fields.iter().map(|f| f.parse::<f64>()).collect();
-        if points.is_empty() && parsed.iter().any(|p| p.is_err()) && i == 0 {
-            continue; // a header such as "x,y"
+        // The first line with content is a header (such as "x,y") when none of its fields is
+        // a number; a line with one number and a typo is a data line, and its error is shown.
+        let header = first && parsed.iter().all(|p| p.is_err());
+        first = false;
+        if header {
+            continue;
         }
         if fields.len() != 2 {
             return Err(Error::Csv {
@@ -667,6 +673,19 @@ mod tests {
             "CSV line 2: y = -3.5e38 does not fit a 32-bit float (largest ≈ 3.4e38)"
         );
         assert_eq!(parse_csv("0,3.4e38\n").unwrap(), vec![[0.0, 3.4e38]]);
+        // A first line with a number is data, typo and all; a header may follow comments.
+        assert_eq!(
+            parse_csv("1,abc\n2,3\n").unwrap_err().to_string(),
+            "CSV line 1: 'abc' is not a number"
+        );
+        assert_eq!(
+            parse_csv("# points\n\ntime;value\n2;3\n").unwrap(),
+            vec![[2.0, 3.0]]
+        );
+        assert_eq!(
+            parse_csv("x,y\n1,2\nx,y\n").unwrap_err().to_string(),
+            "CSV line 3: 'x' is not a number"
+        );
     }
 
     #[test]

@@ -574,3 +574,22 @@ fn every_truncation_of_a_small_record_is_refused_with_a_message() {
         assert!(m.len() > "config: ".len(), "{prefix:?}: {m:?}");
     }
 }
+
+#[test]
+fn deep_nesting_is_refused_without_overflowing_the_stack() {
+    for depth in [200, 100_000] {
+        let open = "[".repeat(depth);
+        let close = "]".repeat(depth);
+        for text in [
+            format!("{{\"data\": {{\"points\": {open}{close}}}}}"),
+            format!("{{\"model\": {{\"layers\": {open}{close}}}}}"),
+            format!("{{\"format\": \"nnplay.run/1\", \"initial_weights\": {open}{close}}}"),
+            format!("{{\"final_weights\": [{open}{close}]}}"),
+        ] {
+            let e = Config::from_json(&text).unwrap_err().to_string();
+            assert!(e.len() > "config: ".len(), "{e}");
+            let e = RunRecord::from_json(&text).unwrap_err().to_string();
+            assert!(e.len() > "config: ".len(), "{e}");
+        }
+    }
+}
