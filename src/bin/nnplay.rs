@@ -6,7 +6,9 @@
 //! nnplay run --config FILE.json [--record FILE] [--backend auto|cpu|webgpu]
 //! nnplay summary --config FILE.json
 //! ```
-//! A bad argument or config exits with status 2 and one line naming the problem.
+//! A bad argument or config exits with status 2 and one line naming the problem. `--record`
+//! is written before `--plot` is drawn, so a plot that fails (status 2, naming the plot) loses
+//! no run; the plot's grid has room for 10 stages and says which ones it left out.
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
