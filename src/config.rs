@@ -11,7 +11,7 @@ use crate::engine::{estimate_floats, fits_budget, LayerShape};
 use crate::error::{Error, Result};
 use crate::init::Initializer;
 use crate::layers::Dense;
-use crate::limits::{MAX_FLOATS, MAX_LAYERS, MAX_SEED, MAX_STEPS};
+use crate::limits::{MAX_CONFIG_BYTES, MAX_FLOATS, MAX_LAYERS, MAX_SEED, MAX_STEPS};
 use crate::loss::Loss;
 use crate::model::Sequential;
 use crate::optim::Optimizer;
@@ -153,7 +153,15 @@ impl Default for Config {
 }
 
 /// Parses JSON, naming the path of the field that is wrong (e.g. `data.n: invalid type …`).
+///
+/// The document must be an object: serde would otherwise read a list as the struct's fields in
+/// order (`[]` as every default), which is not the schema.
 pub(crate) fn from_json_at_path<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
+    if text.trim_start().starts_with('[') {
+        return Err(Error::Config(
+            "expected a JSON object ({ … }), found a list ([ … ])".into(),
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -169,9 +177,16 @@ impl Config {
     /// Parses and checks a config.
     ///
     /// # Errors
-    /// [`Error::Config`] for malformed JSON, unknown fields or wrong types (with line and
-    /// column); the errors of [`Config::validate`].
+    /// [`Error::Config`] for text over [`MAX_CONFIG_BYTES`], malformed JSON, unknown fields or
+    /// wrong types (with line and column); the errors of [`Config::validate`].
     pub fn from_json(text: &str) -> Result<Self> {
+        if text.len() > MAX_CONFIG_BYTES {
+            return Err(Error::Config(format!(
+                "{} bytes of text, at most {} MiB",
+                text.len(),
+                MAX_CONFIG_BYTES >> 20
+            )));
+        }
         let c: Config = from_json_at_path(text)?;
         c.validate()?;
         Ok(c)
@@ -310,6 +325,7 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::DataKind;
 
     #[test]
     fn empty_object_is_the_tutorial() {
@@ -343,6 +359,52 @@ mod tests {
         assert_eq!(c.optimizer.param("centered"), Some(1.0));
         let e = Config::from_json("{").unwrap_err().to_string();
         assert!(e.starts_with("config: EOF"), "{e}");
+        // A list is not read as the fields in order.
+        let e = Config::from_json(" [42]").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "config: expected a JSON object ({ … }), found a list ([ … ])"
+        );
+        // Names in the place of a name, anything else with the valid names.
+        let e = Config::from_json(r#"{"backend": []}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("backend: invalid type: sequence, expected a string"),
+            "{e}"
+        );
+        let e = Config::from_json(r#"{"backend": "GPU"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("unknown backend 'GPU'; valid names: auto, webgpu, cpu"),
+            "{e}"
+        );
+        let e = Config::from_json(r#"{"data": {"kind": {}}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("data.kind: invalid type: map, expected a string"),
+            "{e}"
+        );
+        let e = Config::from_json(r#"{"data": {"kind": "cubic"}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("data.kind: unknown data kind 'cubic'; valid names: linear, quadratic"),
+            "{e}"
+        );
+        let huge = format!("{{\"seed\": 1{}}}", " ".repeat(MAX_CONFIG_BYTES));
+        let e = Config::from_json(&huge).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!("config: {} bytes of text, at most 16 MiB", huge.len())
+        );
+        let c = Config::from_json(r#"{"backend": "cpu", "data": {"kind": "sine"}}"#).unwrap();
+        assert_eq!(
+            (c.backend, c.data.kind),
+            (BackendChoice::Cpu, DataKind::Sine)
+        );
     }
 
     #[test]

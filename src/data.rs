@@ -7,8 +7,11 @@ use crate::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 
 /// The shape of the curve the points follow.
+///
+/// Read from its name only (a list or an object in its place is refused with a message that
+/// says a name is expected, not serde's "expected value").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase", try_from = "String")]
 pub enum DataKind {
     /// `y = slope·x + intercept` (the tutorial).
     Linear,
@@ -26,6 +29,21 @@ impl DataKind {
     /// The valid names.
     pub const NAMES: [&'static str; 5] = ["linear", "quadratic", "sine", "step", "custom"];
 
+    /// The kind of a config name (exactly as written in [`DataKind::NAMES`]).
+    ///
+    /// # Errors
+    /// [`Error::UnknownName`] listing the valid names.
+    pub fn from_name(name: &str) -> Result<Self> {
+        match name {
+            "linear" => Ok(DataKind::Linear),
+            "quadratic" => Ok(DataKind::Quadratic),
+            "sine" => Ok(DataKind::Sine),
+            "step" => Ok(DataKind::Step),
+            "custom" => Ok(DataKind::Custom),
+            _ => Err(Error::unknown("data kind", name, &Self::NAMES)),
+        }
+    }
+
     /// `f(x)` before slope, intercept and noise.
     pub fn shape(self, x: f64) -> f64 {
         match self {
@@ -40,6 +58,14 @@ impl DataKind {
                 }
             }
         }
+    }
+}
+
+impl TryFrom<String> for DataKind {
+    type Error = Error;
+
+    fn try_from(name: String) -> Result<Self> {
+        DataKind::from_name(&name)
     }
 }
 
@@ -101,6 +127,34 @@ pub struct Dataset {
     pub y_test: Tensor,
 }
 
+/// The largest `f32`, as messages write it.
+const F32_MAX_TEXT: &str = "3.4e38";
+
+/// A number as JSON and JavaScript write it (`1e39`, `0.5`, `NaN`), for messages.
+pub(crate) fn show_number(v: f64) -> String {
+    match serde_json::Number::from_f64(v) {
+        Some(n) => n.to_string().replace("e+", "e"),
+        None => v.to_string(),
+    }
+}
+
+/// `v` as the `f32` every dataset holds, or why it is not one: `None` when it fits.
+///
+/// A finite `f64` beyond `f32::MAX` becomes infinite in `f32`, so it is refused here rather
+/// than failing later inside training.
+pub(crate) fn f32_problem(v: f64) -> Option<String> {
+    if !v.is_finite() {
+        Some(format!("{} is not a finite number", show_number(v)))
+    } else if !(v as f32).is_finite() {
+        Some(format!(
+            "{} does not fit a 32-bit float (largest ≈ {F32_MAX_TEXT})",
+            show_number(v)
+        ))
+    } else {
+        None
+    }
+}
+
 fn finite(name: &str, v: f64, limit: f64) -> Result<()> {
     if !v.is_finite() || v.abs() > limit {
         return Err(Error::invalid(
@@ -114,9 +168,14 @@ fn finite(name: &str, v: f64, limit: f64) -> Result<()> {
 impl DataConfig {
     /// Checks every field.
     ///
+    /// The bounds on `slope`, `intercept` (10⁶), `noise` (10³) and `x_min`/`x_max` (10⁶) keep
+    /// every generated value within about 10¹⁸ (`slope · x²` at most 10⁶ · 10¹²), far inside
+    /// `f32`, so no generator can produce a value that overflows the dataset's floats.
+    ///
     /// # Errors
-    /// [`Error::InvalidParameter`] naming the field, or [`Error::EmptyData`] /
-    /// [`Error::NonFinite`] for bad custom points.
+    /// [`Error::InvalidParameter`] naming the field (for a custom point, its index and
+    /// coordinate, e.g. `data.points[3]: y = 1e39 does not fit a 32-bit float`), or
+    /// [`Error::EmptyData`] when custom points are missing.
     pub fn validate(&self) -> Result<()> {
         finite("data.slope", self.slope, 1e6)?;
         finite("data.intercept", self.intercept, 1e6)?;
@@ -141,27 +200,34 @@ impl DataConfig {
                 format!("{} (must be > 0 and < 1)", self.train_fraction),
             ));
         }
+        // Points are checked whenever present, also under another kind (a config keeps them
+        // when its kind changes, and they count again when it changes back).
+        if let Some(p) = &self.points {
+            let min = if self.kind == DataKind::Custom { 2 } else { 0 };
+            if !(min..=MAX_POINTS).contains(&p.len()) {
+                return Err(Error::invalid(
+                    "data.points",
+                    format!("{} points (need between 2 and {MAX_POINTS})", p.len()),
+                ));
+            }
+            for (i, [x, y]) in p.iter().enumerate() {
+                for (name, v) in [("x", *x), ("y", *y)] {
+                    if let Some(problem) = f32_problem(v) {
+                        return Err(Error::invalid(
+                            format!("data.points[{i}]"),
+                            format!("{name} = {problem}"),
+                        ));
+                    }
+                }
+            }
+        }
         let n = match (self.kind, &self.points) {
             (DataKind::Custom, None) => {
                 return Err(Error::EmptyData(
                     "data.kind is custom but data.points is missing".into(),
                 ))
             }
-            (DataKind::Custom, Some(p)) => {
-                for (i, [x, y]) in p.iter().enumerate() {
-                    for (col, v) in [x, y].into_iter().enumerate() {
-                        if !v.is_finite() {
-                            return Err(Error::NonFinite {
-                                what: "data.points".into(),
-                                row: i,
-                                col,
-                                value: v.to_string(),
-                            });
-                        }
-                    }
-                }
-                p.len()
-            }
+            (DataKind::Custom, Some(p)) => p.len(),
             _ => self.n,
         };
         if !(2..=MAX_POINTS).contains(&n) {
@@ -231,18 +297,27 @@ impl DataConfig {
     }
 }
 
-/// Parses `x,y` lines (a header line and blank lines are skipped; `,`, `;`, tab or spaces
-/// separate the two numbers).
+/// Parses `x,y` lines (blank lines, `#` comments and a header line are skipped; `,`, `;`, tab
+/// or spaces separate the two numbers). The header is the first line with content, when none
+/// of its fields is a number. Every value must fit the `f32` the dataset will hold.
 ///
 /// # Errors
-/// [`Error::Csv`] naming the line and what is wrong with it; [`Error::EmptyData`] when no
-/// point is found.
+/// [`Error::Csv`] naming the line and what is wrong with it (for a value, which of `x` and
+/// `y`); [`Error::EmptyData`] when no point is found; [`Error::Csv`] on the first line past
+/// [`MAX_POINTS`] points.
 pub fn parse_csv(text: &str) -> Result<Vec<[f64; 2]>> {
     let mut points = Vec::new();
+    let mut first = true;
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
+        }
+        if points.len() == MAX_POINTS {
+            return Err(Error::Csv {
+                line: i + 1,
+                message: format!("more than {MAX_POINTS} points (the most a dataset may have)"),
+            });
         }
         let fields: Vec<&str> = line
             .split([',', ';', '\t', ' '])
@@ -250,25 +325,34 @@ pub fn parse_csv(text: &str) -> Result<Vec<[f64; 2]>> {
             .collect();
         let parsed: Vec<std::result::Result<f64, _>> =
             fields.iter().map(|f| f.parse::<f64>()).collect();
-        if points.is_empty() && parsed.iter().any(|p| p.is_err()) && i == 0 {
-            continue; // a header such as "x,y"
+        // The first line with content is a header (such as "x,y") when none of its fields is
+        // a number; a line with one number and a typo is a data line, and its error is shown.
+        let header = first && parsed.iter().all(|p| p.is_err());
+        first = false;
+        if header {
+            continue;
         }
         if fields.len() != 2 {
             return Err(Error::Csv {
                 line: i + 1,
-                message: format!("expected 2 values (x, y), found {}: '{line}'", fields.len()),
+                message: format!(
+                    "expected 2 values (x, y), found {}: '{}'",
+                    fields.len(),
+                    clip(line)
+                ),
             });
         }
         let mut xy = [0.0; 2];
         for (k, (f, p)) in fields.iter().zip(parsed).enumerate() {
             let v = p.map_err(|_| Error::Csv {
                 line: i + 1,
-                message: format!("'{f}' is not a number"),
+                message: format!("'{}' is not a number", clip(f)),
             })?;
-            if !v.is_finite() {
+            if let Some(problem) = f32_problem(v) {
+                let name = if k == 0 { "x" } else { "y" };
                 return Err(Error::Csv {
                     line: i + 1,
-                    message: format!("'{f}' is not a finite number"),
+                    message: format!("{name} = {problem}"),
                 });
             }
             xy[k] = v;
@@ -279,6 +363,16 @@ pub fn parse_csv(text: &str) -> Result<Vec<[f64; 2]>> {
         return Err(Error::EmptyData("the CSV has no points".into()));
     }
     Ok(points)
+}
+
+/// At most the first 60 characters of `text`, so that one bad line of a pasted megabyte
+/// does not become a megabyte of message.
+fn clip(text: &str) -> String {
+    const MAX: usize = 60;
+    match text.char_indices().nth(MAX) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
 }
 
 /// Keras' `TimeseriesGenerator`: windows of past values paired with the value that follows.
@@ -443,9 +537,118 @@ mod tests {
         c.kind = DataKind::Custom;
         assert!(matches!(c.validate(), Err(Error::EmptyData(_))));
         c.points = Some(vec![[0.0, f64::NAN], [1.0, 1.0]]);
-        assert!(matches!(c.validate(), Err(Error::NonFinite { .. })));
+        assert_eq!(
+            c.validate().unwrap_err().to_string(),
+            "invalid data.points[0]: y = NaN is not a finite number"
+        );
         c.points = Some(vec![]);
-        assert!(c.validate().unwrap_err().to_string().contains("0 points"));
+        assert_eq!(
+            c.validate().unwrap_err().to_string(),
+            "invalid data.points: 0 points (need between 2 and 100000)"
+        );
+        c.points = Some(vec![[0.0, 0.0]; MAX_POINTS + 1]);
+        assert!(c
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("100001 points"));
+    }
+
+    #[test]
+    fn points_are_checked_as_the_f32_they_become() {
+        let mut points = vec![[0.0, 1.0]; 5];
+        points[3] = [2.0, 1e39];
+        let c = DataConfig {
+            kind: DataKind::Custom,
+            points: Some(points.clone()),
+            ..DataConfig::default()
+        };
+        assert_eq!(
+            c.validate().unwrap_err().to_string(),
+            "invalid data.points[3]: y = 1e39 does not fit a 32-bit float (largest ≈ 3.4e38)"
+        );
+        points[3] = [-4e38, 0.0];
+        let c = DataConfig {
+            points: Some(points.clone()),
+            ..c
+        };
+        assert_eq!(
+            c.validate().unwrap_err().to_string(),
+            "invalid data.points[3]: x = -4e38 does not fit a 32-bit float (largest ≈ 3.4e38)"
+        );
+        // The largest f32 itself fits, and so does a value that rounds down to it.
+        points[3] = [f64::from(f32::MAX), -f64::from(f32::MAX)];
+        let c = DataConfig {
+            points: Some(points.clone()),
+            ..c
+        };
+        let d = c.generate(1).unwrap();
+        let all: Vec<f32> = [&d.x_train, &d.y_train, &d.x_test, &d.y_test]
+            .iter()
+            .flat_map(|t| t.as_slice().to_vec())
+            .collect();
+        assert!(all.contains(&f32::MAX) && all.contains(&-f32::MAX));
+        // Points kept under another kind are checked too.
+        let c = DataConfig {
+            kind: DataKind::Linear,
+            ..c
+        };
+        c.validate().unwrap();
+        let c = DataConfig {
+            points: Some(vec![[0.0, 1.0], [f64::INFINITY, 0.0]]),
+            ..c
+        };
+        assert_eq!(
+            c.validate().unwrap_err().to_string(),
+            "invalid data.points[1]: x = inf is not a finite number"
+        );
+        // And so does the config route: 1e39 in JSON names the point.
+        let e = crate::Config::from_json(
+            r#"{"data": {"kind": "custom", "points": [[0, 0], [1, 1e39], [2, 2]]}}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("data.points[1]: y = 1e39 does not fit a 32-bit float"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn generator_parameters_are_bounded_so_that_values_fit_f32() {
+        for (field, json) in [
+            ("data.slope", r#"{"data": {"slope": 1e39}}"#),
+            ("data.intercept", r#"{"data": {"intercept": -2e6}}"#),
+            ("data.noise", r#"{"data": {"noise": 1e4}}"#),
+            ("data.x_min", r#"{"data": {"x_min": -1e7}}"#),
+            ("data.x_max", r#"{"data": {"x_max": 1e300}}"#),
+        ] {
+            let e = crate::Config::from_json(json).unwrap_err().to_string();
+            assert!(e.contains(field) && e.contains("magnitude"), "{json}: {e}");
+        }
+        // The most extreme parameters allowed, on the curve that grows fastest, stay finite.
+        for kind in [DataKind::Quadratic, DataKind::Linear] {
+            let c = DataConfig {
+                kind,
+                slope: -1e6,
+                intercept: -1e6,
+                noise: 1e3,
+                x_min: -1e6,
+                x_max: 1e6,
+                n: 1001,
+                ..DataConfig::default()
+            };
+            let d = c.generate(7).unwrap();
+            for t in [&d.x_train, &d.y_train, &d.x_test, &d.y_test] {
+                t.check_finite("generated").unwrap();
+            }
+            let big = d
+                .y_train
+                .as_slice()
+                .iter()
+                .fold(0f32, |m, v| m.max(v.abs()));
+            assert!(big > 1e11, "{kind:?}: {big}");
+        }
     }
 
     #[test]
@@ -457,7 +660,52 @@ mod tests {
         let e = parse_csv("0,1,2\n").unwrap_err().to_string();
         assert!(e.starts_with("CSV line 1: expected 2 values"));
         assert!(matches!(parse_csv("x,y\n"), Err(Error::EmptyData(_))));
-        assert!(parse_csv("0,nan\n").is_err());
+        assert_eq!(
+            parse_csv("0,nan\n").unwrap_err().to_string(),
+            "CSV line 1: y = NaN is not a finite number"
+        );
+        assert_eq!(
+            parse_csv("x,y\n0,1\n1,2\n1e39,3\n")
+                .unwrap_err()
+                .to_string(),
+            "CSV line 4: x = 1e39 does not fit a 32-bit float (largest ≈ 3.4e38)"
+        );
+        assert_eq!(
+            parse_csv("0,1\n1,-3.5e38\n").unwrap_err().to_string(),
+            "CSV line 2: y = -3.5e38 does not fit a 32-bit float (largest ≈ 3.4e38)"
+        );
+        assert_eq!(parse_csv("0,3.4e38\n").unwrap(), vec![[0.0, 3.4e38]]);
+        // A first line with a number is data, typo and all; a header may follow comments.
+        assert_eq!(
+            parse_csv("1,abc\n2,3\n").unwrap_err().to_string(),
+            "CSV line 1: 'abc' is not a number"
+        );
+        assert_eq!(
+            parse_csv("# points\n\ntime;value\n2;3\n").unwrap(),
+            vec![[2.0, 3.0]]
+        );
+        assert_eq!(
+            parse_csv("x,y\n1,2\nx,y\n").unwrap_err().to_string(),
+            "CSV line 3: 'x' is not a number"
+        );
+    }
+
+    #[test]
+    fn csv_refuses_absurd_sizes_with_short_messages() {
+        let many: String = (0..=MAX_POINTS).map(|i| format!("{i},1\n")).collect();
+        assert_eq!(
+            parse_csv(&many).unwrap_err().to_string(),
+            "CSV line 100001: more than 100000 points (the most a dataset may have)"
+        );
+        let exactly: String = (0..MAX_POINTS).map(|i| format!("{i},1\n")).collect();
+        assert_eq!(parse_csv(&exactly).unwrap().len(), MAX_POINTS);
+        // A bad line of a megabyte is quoted in at most 60 characters.
+        let long = format!("0,1\n1,{}\n", "9".repeat(1 << 20) + "x");
+        let e = parse_csv(&long).unwrap_err().to_string();
+        assert!(e.len() < 120 && e.contains('…'), "{e}");
+        let wide = format!("0,1\n{}\n", "1,".repeat(1 << 19));
+        let e = parse_csv(&wide).unwrap_err().to_string();
+        assert!(e.len() < 160 && e.contains("found 524288"), "{e}");
     }
 
     #[test]

@@ -37,3 +37,7 @@ pub const MAX_EVAL_BATCH: usize = 4096;
 
 /// The largest seed: JavaScript numbers keep integers exact up to 2⁵³.
 pub const MAX_SEED: u64 = 1 << 53;
+
+/// The largest config text accepted (16 MiB): a config of [`MAX_POINTS`] custom points,
+/// pretty-printed, takes about 5 MiB. Larger text is refused before it is parsed.
+pub const MAX_CONFIG_BYTES: usize = 16 << 20;

@@ -180,11 +180,10 @@ impl Experiment {
     pub async fn record(&mut self) -> Result<RunRecord> {
         let test_cost = self.test_cost().await?;
         let final_weights = self.weights().await?;
-        let mut config = self.config.clone();
-        config.training.steps = self.losses.len().max(1);
+        // The config keeps the configured steps; the steps taken are `losses.len()`.
         Ok(RunRecord {
             format: RECORD_FORMAT.into(),
-            config,
+            config: self.config.clone(),
             backend: self.backend_kind().name().into(),
             dataset: DatasetRecord::from_dataset(&self.dataset),
             initial_weights: weights_to_json(&self.initial_weights, |i| self.model.is_bias(i)),

@@ -26,7 +26,8 @@ impl Tensor {
     /// # Errors
     /// [`Error::ShapeMismatch`] when `values.len() != rows * cols`.
     pub fn from_vec(rows: usize, cols: usize, values: Vec<f32>) -> Result<Self> {
-        if values.len() != rows * cols {
+        // checked: a shape read from user data may be absurd, and must not overflow.
+        if rows.checked_mul(cols) != Some(values.len()) {
             return Err(Error::shapes(
                 "Tensor::from_vec (shape vs number of values)",
                 (rows, cols),
@@ -220,6 +221,10 @@ mod tests {
         assert!(matches!(Tensor::from_rows(&[]), Err(Error::EmptyData(_))));
         assert!(matches!(
             Tensor::from_vec(2, 2, vec![1.0]),
+            Err(Error::ShapeMismatch { .. })
+        ));
+        assert!(matches!(
+            Tensor::from_vec(usize::MAX, 2, vec![1.0]),
             Err(Error::ShapeMismatch { .. })
         ));
     }

@@ -72,6 +72,112 @@ fn stages_print_every_hundred_steps_and_plot_the_grid() {
 }
 
 #[test]
+fn more_than_ten_stages_say_what_the_plot_left_out() {
+    let svg = tmp("grid12.svg");
+    let o = nnplay(&[
+        "tutorial",
+        "--backend",
+        "cpu",
+        "--stages",
+        "--steps",
+        "1200",
+        "--plot",
+        &svg,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(stdout(&o).matches("train cost: ").count(), 12);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(
+            "the plot has room for 10 stages: it shows stages 1–10 (steps 0–900) and leaves out stages 11–12 (steps 1000–1100)"
+        ),
+        "{err}"
+    );
+    let svg = std::fs::read_to_string(svg).unwrap();
+    assert_eq!(svg.matches(" k=").count(), 10);
+    // Ten stages or fewer: nothing is left out, and nothing is said.
+    let o = nnplay(&[
+        "tutorial",
+        "--backend",
+        "cpu",
+        "--stages",
+        "--steps",
+        "1000",
+        "--plot",
+        &tmp("g10.svg"),
+    ]);
+    assert!(o.status.success());
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("leaves out"));
+}
+
+#[test]
+fn a_failed_plot_still_writes_the_record_and_exits_non_zero() {
+    let record = tmp("kept.json");
+    let _ = std::fs::remove_file(&record);
+    let bad_svg = tmp("no-such-folder/grid.svg");
+    let o = nnplay(&[
+        "tutorial",
+        "--backend",
+        "cpu",
+        "--stages",
+        "--steps",
+        "300",
+        "--plot",
+        &bad_svg,
+        "--record",
+        &record,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    let last = err.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with(&format!(
+            "nnplay: --plot {bad_svg}: the plot could not be drawn"
+        )),
+        "{err}"
+    );
+    let r = RunRecord::from_json(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    assert_eq!(r.steps_taken(), 300);
+}
+
+#[test]
+fn a_diverged_runs_record_is_written_and_imports_again() {
+    let cfg = tmp("diverge.json");
+    std::fs::write(
+        &cfg,
+        r#"{"optimizer": {"name": "sgd", "learning_rate": 1000}, "training": {"steps": 100}}"#,
+    )
+    .unwrap();
+    let record = tmp("diverged.json");
+    let o = nnplay(&[
+        "run",
+        "--config",
+        &cfg,
+        "--backend",
+        "cpu",
+        "--record",
+        &record,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("the learning rate is too large"));
+    let text = std::fs::read_to_string(&record).unwrap();
+    let r = RunRecord::from_json(&text).unwrap();
+    assert_eq!(r.steps_taken(), 100);
+    assert!(r.losses.iter().any(|l| l.is_nan()));
+    let finals: Vec<f32> = r
+        .final_weights
+        .iter()
+        .flat_map(|a| match a {
+            nnplay::record::WeightArray::Matrix(m) => m.concat(),
+            nnplay::record::WeightArray::Vector(v) => v.clone(),
+        })
+        .collect();
+    assert!(finals.iter().all(|w| w.is_nan()), "{finals:?}");
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["final_weights"], serde_json::json!([[[null]], [null]]));
+}
+
+#[test]
 fn record_is_a_valid_run_record_and_replays() {
     let path = tmp("r.json");
     let o = nnplay(&[
@@ -134,6 +240,16 @@ fn bad_arguments_and_configs_exit_2_with_one_line() {
     .unwrap();
     let unknown = tmp("unknown.json");
     std::fs::write(&unknown, r#"{"modle": {}}"#).unwrap();
+    let binary = tmp("binary.json");
+    std::fs::write(&binary, [0xff, 0xfe, b'{', b'}']).unwrap();
+    let list = tmp("list.json");
+    std::fs::write(&list, "[]").unwrap();
+    let huge_point = tmp("huge_point.json");
+    std::fs::write(
+        &huge_point,
+        r#"{"data": {"kind": "custom", "points": [[0, 1], [1, 1e39], [2, 3]]}}"#,
+    )
+    .unwrap();
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (vec!["tutorial", "--steps", "x"], "--steps"),
         (vec!["tutorial", "--steps", "0"], "training.steps"),
@@ -146,6 +262,19 @@ fn bad_arguments_and_configs_exit_2_with_one_line() {
         (vec!["frob"], "unknown command"),
         (vec!["run"], "--config"),
         (vec!["run", "--config", "/nonexistent.json"], "cannot read"),
+        (
+            vec!["run", "--config", "/dev/zero"],
+            "cannot read /dev/zero: larger than 16 MiB",
+        ),
+        (vec!["run", "--config", binary.as_str()], "not UTF-8 text"),
+        (
+            vec!["run", "--config", list.as_str()],
+            "expected a JSON object",
+        ),
+        (
+            vec!["run", "--config", huge_point.as_str()],
+            "data.points[1]: y = 1e39 does not fit a 32-bit float",
+        ),
         (vec!["run", "--config", cfg.as_str()], "learning_rate"),
         (
             vec!["run", "--config", unknown.as_str()],

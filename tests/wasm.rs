@@ -127,6 +127,9 @@ async fn product<B: nnplay::backend::Backend>(
 #[wasm_bindgen_test]
 async fn browser_webgpu_runs_every_matmul_pipeline_like_the_cpu() {
     if EXPECTED_BACKEND != "webgpu" {
+        wasm_bindgen_test::console_log!(
+            "skipped: no WebGPU in this run (NNPLAY_EXPECT_BACKEND={EXPECTED_BACKEND})"
+        );
         return;
     }
     let mut gpu = nnplay::backend::gpu::GpuBackend::new().await.unwrap();

@@ -51,8 +51,11 @@ impl BackendKind {
 }
 
 /// Which backend a run asks for.
+///
+/// A config names it exactly (`auto`, `webgpu`, `cpu`); anything else in its place is refused
+/// with the valid names.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "lowercase", try_from = "String")]
 pub enum BackendChoice {
     /// WebGPU when an adapter exists, else the CPU.
     #[default]
@@ -84,6 +87,22 @@ impl BackendChoice {
             BackendChoice::Webgpu => "webgpu",
             BackendChoice::Cpu => "cpu",
         }
+    }
+}
+
+impl TryFrom<String> for BackendChoice {
+    type Error = Error;
+
+    /// The config's spelling only (the command line's `gpu` and capitals are not the schema).
+    fn try_from(name: String) -> Result<Self> {
+        [
+            BackendChoice::Auto,
+            BackendChoice::Webgpu,
+            BackendChoice::Cpu,
+        ]
+        .into_iter()
+        .find(|b| b.name() == name)
+        .ok_or_else(|| Error::unknown("backend", &name, &["auto", "webgpu", "cpu"]))
     }
 }
 

@@ -6,7 +6,9 @@
 //! nnplay run --config FILE.json [--record FILE] [--backend auto|cpu|webgpu]
 //! nnplay summary --config FILE.json
 //! ```
-//! A bad argument or config exits with status 2 and one line naming the problem.
+//! A bad argument or config exits with status 2 and one line naming the problem. `--record`
+//! is written before `--plot` is drawn, so a plot that fails (status 2, naming the plot) loses
+//! no run; the plot's grid has room for 10 stages and says which ones it left out.
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
@@ -21,6 +23,7 @@ mod cli {
     }
 
     use nnplay::config::BackendChoice;
+    use nnplay::limits::MAX_CONFIG_BYTES;
     use nnplay::run::Experiment;
     use nnplay::{Config, Error, Result, Tensor};
     use std::collections::HashMap;
@@ -107,12 +110,31 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
             .values
             .get("config")
             .ok_or_else(|| Error::invalid("--config", "is required (a JSON file)"))?;
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::Io(format!("cannot read {path}: {e}")))?;
+        let text = read_text(path, MAX_CONFIG_BYTES)?;
         Config::from_json(&text).map_err(|e| match e {
             Error::Config(m) => Error::Config(format!("{path}: {m}")),
             other => Error::Config(format!("{path}: {other}")),
         })
+    }
+
+    /// A text file of at most `limit` bytes: reading stops there, so that a huge file (or
+    /// `/dev/zero`) is refused instead of filling the memory.
+    fn read_text(path: &str, limit: usize) -> Result<String> {
+        use std::io::Read;
+        let cannot = |e: std::io::Error| Error::Io(format!("cannot read {path}: {e}"));
+        let file = std::fs::File::open(path).map_err(cannot)?;
+        let mut bytes = Vec::new();
+        file.take(limit as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(cannot)?;
+        if bytes.len() > limit {
+            return Err(Error::Io(format!(
+                "cannot read {path}: larger than {} MiB",
+                limit >> 20
+            )));
+        }
+        String::from_utf8(bytes)
+            .map_err(|e| Error::Io(format!("cannot read {path}: not UTF-8 text ({e})")))
     }
 
     fn write(path: &str, text: &str) -> Result<()> {
@@ -175,6 +197,7 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
         say!("{}", if zh { "训练" } else { "Training" });
         let every = config.training.log_every;
         let mut panels = Vec::new();
+        let mut stage_count = 0;
         // The logged step alone (the stages look at the model right after it), then the
         // steps up to the next one in one go, so a GPU reads back twice per log line.
         for step in (0..config.training.steps).step_by(every) {
@@ -186,13 +209,17 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
                 say!("test cost: {}", test as f64);
                 let w = pollster::block_on(e.weights())?;
                 print_weights(&w);
-                let xs = e.dataset().x_test.as_slice().to_vec();
-                let ys = pollster::block_on(e.predict(&xs))?;
-                panels.push(plot::Panel {
-                    cost: test,
-                    k: panels.len() + 1,
-                    fit: xs.into_iter().zip(ys).collect(),
-                });
+                stage_count += 1;
+                // Only the stages the grid has room for are kept for the plot.
+                if panels.len() < plot::PANELS {
+                    let xs = e.dataset().x_test.as_slice().to_vec();
+                    let ys = pollster::block_on(e.predict(&xs))?;
+                    panels.push(plot::Panel {
+                        cost: test,
+                        k: panels.len() + 1,
+                        fit: xs.into_iter().zip(ys).collect(),
+                    });
+                }
             }
             if chunk > 1 {
                 e.train_blocking(chunk - 1)?;
@@ -202,22 +229,43 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
         let test = pollster::block_on(e.test_cost())?;
         say!("test cost: {}", test as f64);
         print_weights(&pollster::block_on(e.weights())?);
-        if let Some(path) = args.values.get("plot") {
-            let d = e.dataset();
-            let points: Vec<(f32, f32)> = d
-                .x_test
-                .as_slice()
-                .iter()
-                .copied()
-                .zip(d.y_test.as_slice().iter().copied())
-                .collect();
-            plot::grid(path, &points, &panels)?;
-            eprintln!("wrote {path}");
+        // The record first, and whatever the plot does: a failed plot must not lose the run.
+        let recorded = match args.values.get("record") {
+            Some(path) => write_record(&mut e, path),
+            None => Ok(()),
+        };
+        let plotted = match args.values.get("plot") {
+            Some(path) => {
+                let d = e.dataset();
+                let points: Vec<(f32, f32)> = d
+                    .x_test
+                    .as_slice()
+                    .iter()
+                    .copied()
+                    .zip(d.y_test.as_slice().iter().copied())
+                    .collect();
+                plot::grid(path, &points, &panels).map(|()| {
+                    eprintln!("wrote {path}");
+                    if stage_count > panels.len() {
+                        eprintln!("{}", plot::left_out(panels.len(), stage_count, every));
+                    }
+                })
+            }
+            None => Ok(()),
+        };
+        match (recorded, plotted) {
+            (Err(r), Err(p)) => {
+                eprintln!("nnplay: {p}");
+                Err(r)
+            }
+            (Err(e), Ok(())) | (Ok(()), Err(e)) => Err(e),
+            (Ok(()), Ok(())) => Ok(()),
         }
-        if let Some(path) = args.values.get("record") {
-            write(path, &pollster::block_on(e.record())?.to_json())?;
-            eprintln!("wrote {path}");
-        }
+    }
+
+    fn write_record(e: &mut Experiment, path: &str) -> Result<()> {
+        write(path, &pollster::block_on(e.record())?.to_json())?;
+        eprintln!("wrote {path}");
         Ok(())
     }
 
@@ -243,8 +291,7 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
         }
         say!("test cost: {}", pollster::block_on(e.test_cost())? as f64);
         if let Some(path) = args.values.get("record") {
-            write(path, &pollster::block_on(e.record())?.to_json())?;
-            eprintln!("wrote {path}");
+            write_record(&mut e, path)?;
         }
         Ok(())
     }
@@ -295,6 +342,9 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
         use nnplay::{Error, Result};
         use plotters::prelude::*;
 
+        /// How many stages the grid has room for (5 rows of 2).
+        pub const PANELS: usize = 10;
+
         /// One panel of the 5 × 2 grid: the fitted line at a stage.
         pub struct Panel {
             pub cost: f32,
@@ -302,12 +352,34 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
             pub fit: Vec<(f32, f32)>,
         }
 
-        fn err(e: impl std::fmt::Display) -> Error {
-            Error::Io(format!("plot: {e}"))
+        /// What a grid of the first `shown` of `total` stages, one every `every` steps, left
+        /// out.
+        pub fn left_out(shown: usize, total: usize, every: usize) -> String {
+            let step = |k: usize| (k - 1) * every;
+            let range = |a: usize, b: usize, what: &str| {
+                if a == b {
+                    format!("{what} {a}")
+                } else {
+                    format!("{what}s {a}–{b}")
+                }
+            };
+            format!(
+                "the plot has room for {PANELS} stages: it shows {} ({}) and leaves out {} ({})",
+                range(1, shown, "stage"),
+                range(step(1), step(shown), "step"),
+                range(shown + 1, total, "stage"),
+                range(step(shown + 1), step(total), "step"),
+            )
         }
 
         /// The tutorial's figure: test points and the fitted line every 100 steps.
+        ///
+        /// # Errors
+        /// [`Error::Io`] naming `path` and what went wrong.
         pub fn grid(path: &str, points: &[(f32, f32)], panels: &[Panel]) -> Result<()> {
+            let err = |e: DrawingAreaErrorKind<std::io::Error>| {
+                Error::Io(format!("--plot {path}: the plot could not be drawn: {e}"))
+            };
             let root = SVGBackend::new(path, (1000, 1500)).into_drawing_area();
             root.fill(&WHITE).map_err(err)?;
             let cells = root.split_evenly((5, 2));

@@ -1,4 +1,5 @@
-//! Helpers shared by the native and wasm integration tests (each test binary uses a part).
+//! Helpers shared by the native and wasm integration tests (each test binary uses a part), and
+//! by `examples/write_seed_snapshot.rs`.
 #![allow(dead_code)]
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -23,5 +24,17 @@ pub fn seeded_snapshot(seed: u64) -> serde_json::Value {
     })
 }
 
-/// The snapshot committed from a native run.
+/// The seed of the committed snapshot.
+pub const SNAPSHOT_SEED: u64 = 42;
+
+/// Where the committed snapshot lives. Only `cargo run --example write_seed_snapshot` writes
+/// it; the tests only read it.
+pub const SNAPSHOT_PATH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/seed42_snapshot.json"
+);
+
+/// The snapshot committed from a native run, built into the wasm tests (which cannot read
+/// files).
+#[cfg(target_arch = "wasm32")]
 pub const COMMITTED_SNAPSHOT: &str = include_str!("../fixtures/seed42_snapshot.json");
