@@ -499,10 +499,16 @@ impl Coefficients {
     }
 
     /// Updates `param` in place on the host (the CPU backend's kernel and the tests'
-    /// reference), in Keras' order of operations.
+    /// reference), with the arithmetic of Keras' jitted training step.
     ///
     /// `slots` holds [`Optimizer::slots`] arrays of the parameter's length; `iteration` is the
     /// 1-based iteration of this update (Keras' `iterations + 1`).
+    ///
+    /// `train_on_batch` and `fit` run the step compiled by XLA, which contracts `a·b + c` into
+    /// one fused multiply-add (rounded once) wherever the product feeds an addition, and turns
+    /// RMSprop's `x / sqrt(d)` into `x · rsqrt(d)` with its own `rsqrt` ([`xla::rsqrt`]).
+    /// `f32::mul_add` is a correctly rounded fma on every target, so each `mul_add` below is
+    /// one of XLA's fused operations, in XLA's operand order; the comments give Keras' formula.
     pub fn update(
         &self,
         param: &mut [f32],
@@ -513,79 +519,346 @@ impl Coefficients {
         let lr = self.learning_rate;
         match self.rule {
             UpdateRule::Sgd => {
+                // w - g·lr
                 for (w, g) in param.iter_mut().zip(grad) {
-                    *w -= g * lr;
+                    *w = (-g).mul_add(lr, *w);
                 }
             }
             UpdateRule::Momentum | UpdateRule::Nesterov => {
                 let mu = self.momentum;
                 let nesterov = self.rule == UpdateRule::Nesterov;
                 for ((w, g), m) in param.iter_mut().zip(grad).zip(slots[0].iter_mut()) {
-                    *m = *m * mu - g * lr;
-                    if nesterov {
-                        *w += *m * mu - g * lr;
-                    } else {
-                        *w += *m;
-                    }
+                    // m = m·μ - g·lr; plain: w + m; Nesterov: w + (m·μ - g·lr) with the new m.
+                    let step = -(g * lr);
+                    *m = m.mul_add(mu, step);
+                    *w += if nesterov { m.mul_add(mu, step) } else { *m };
                 }
             }
             UpdateRule::Adam => {
                 let alpha = self.adam_alpha(iteration);
+                let (c1, c2, eps) = (self.one_minus_beta_1, self.one_minus_beta_2, self.epsilon);
                 let (m, v) = slots.split_at_mut(1);
                 let (m, v) = (&mut *m[0], &mut *v[0]);
                 for i in 0..param.len() {
                     let g = grad[i];
-                    m[i] += (g - m[i]) * self.one_minus_beta_1;
-                    v[i] += (g * g - v[i]) * self.one_minus_beta_2;
-                    param[i] -= (m[i] * alpha) / (v[i].sqrt() + self.epsilon);
+                    // m + (g - m)·c1; v + (g² - v)·c2; w - (m·α) / (√v + ε), the last unfused.
+                    m[i] = (g - m[i]).mul_add(c1, m[i]);
+                    v[i] = g.mul_add(g, -v[i]).mul_add(c2, v[i]);
+                    param[i] -= (m[i] * alpha) / (v[i].sqrt() + eps);
                 }
             }
-            UpdateRule::RmsProp => {
-                let with_momentum = self.momentum > 0.0;
-                let (velocity, rest) = slots.split_at_mut(1);
-                let velocity = &mut *velocity[0];
-                let (momentum, rest) = if with_momentum {
-                    let (m, r) = rest.split_at_mut(1);
-                    (Some(&mut *m[0]), r)
-                } else {
-                    (None, rest)
-                };
-                let mut average = if self.centered {
-                    Some(&mut *rest[0])
-                } else {
-                    None
-                };
-                let mut momentum = momentum;
-                for i in 0..param.len() {
-                    let g = grad[i];
-                    velocity[i] = self.rho * velocity[i] + self.one_minus_rho * (g * g);
-                    let denominator = match average.as_deref_mut() {
-                        Some(avg) => {
-                            avg[i] = self.rho * avg[i] + self.one_minus_rho * g;
-                            velocity[i] - avg[i] * avg[i] + self.epsilon
-                        }
-                        None => velocity[i] + self.epsilon,
-                    };
-                    let increment = (lr * g) / denominator.sqrt();
-                    match momentum.as_deref_mut() {
-                        Some(m) => {
-                            m[i] = self.momentum * m[i] + increment;
-                            param[i] -= m[i];
-                        }
-                        None => param[i] -= increment,
-                    }
+            UpdateRule::RmsProp => self.rmsprop(param, grad, slots),
+        }
+    }
+
+    /// RMSprop's update (see [`Coefficients::update`]).
+    fn rmsprop(&self, param: &mut [f32], grad: &[f32], slots: &mut [&mut [f32]]) {
+        let (lr, rho, c, eps, mu) = (
+            self.learning_rate,
+            self.rho,
+            self.one_minus_rho,
+            self.epsilon,
+            self.momentum,
+        );
+        let (velocity, rest) = slots.split_at_mut(1);
+        let velocity = &mut *velocity[0];
+        let (mut momentum, rest) = if mu > 0.0 {
+            let (m, r) = rest.split_at_mut(1);
+            (Some(&mut *m[0]), r)
+        } else {
+            (None, rest)
+        };
+        let mut average = if self.centered {
+            Some(&mut *rest[0])
+        } else {
+            None
+        };
+        for i in 0..param.len() {
+            let g = grad[i];
+            // velocity = ρ·velocity + (1-ρ)·g²
+            velocity[i] = rho.mul_add(velocity[i], (g * g) * c);
+            let denominator = match average.as_deref_mut() {
+                Some(avg) => {
+                    // average = ρ·average + (1-ρ)·g; d = (velocity - average²) + ε
+                    avg[i] = rho.mul_add(avg[i], c * g);
+                    (-avg[i]).mul_add(avg[i], velocity[i]) + eps
                 }
+                None => velocity[i] + eps,
+            };
+            // increment = (lr·g) / √d, computed as (lr·g)·rsqrt(d)
+            let scaled = lr * g;
+            let r = xla::rsqrt(denominator);
+            match momentum.as_deref_mut() {
+                Some(m) => {
+                    // m = μ·m + increment; w - m
+                    m[i] = mu.mul_add(m[i], scaled * r);
+                    param[i] -= m[i];
+                }
+                None => param[i] = (-scaled).mul_add(r, param[i]),
             }
         }
     }
 
-    /// Adam's step size at 1-based iteration `t`: `lr·√(1−β₂ᵗ)/(1−β₁ᵗ)`, with `t` cast to
-    /// `float32` and the powers taken in `float32`, as Keras does.
+    /// Adam's step size at 1-based iteration `t`: `(lr·√(1−β₂ᵗ)) / (1−β₁ᵗ)` in `float32`, with
+    /// `t` cast to `float32` and the powers taken as XLA takes them ([`xla::powf`]).
     pub fn adam_alpha(&self, iteration: u64) -> f32 {
         let t = iteration as f32;
-        let beta_1_power = libm::powf(self.beta_1, t);
-        let beta_2_power = libm::powf(self.beta_2, t);
-        self.learning_rate * (1.0 - beta_2_power).sqrt() / (1.0 - beta_1_power)
+        let beta_1_power = xla::powf(self.beta_1, t);
+        let beta_2_power = xla::powf(self.beta_2, t);
+        (self.learning_rate * (1.0 - beta_2_power).sqrt()) / (1.0 - beta_1_power)
+    }
+}
+
+/// The two functions of XLA's CPU code (as jaxlib runs it on x86-64) whose results are not the
+/// correctly rounded ones, reproduced bit for bit.
+pub mod xla {
+    /// `x^y` as XLA computes it on the CPU: a call to the C library's `powf` (glibc's, the
+    /// Arm optimized-routines algorithm: `exp2(y·log2 x)` in double, through a 16-entry `log2`
+    /// table and a 32-entry `exp2` table), then a result below the smallest normal `f32` flushed
+    /// to zero, since XLA runs with denormals flushed. Not the correctly rounded power: for
+    /// `0.999^873` the correctly rounded value is one ulp away.
+    ///
+    /// The domain Adam needs: `x` in `[0, 1]` and `y` a whole number ≥ 1 (any positive `y`
+    /// works). Outside it (negative or non-finite operands) the result is unspecified.
+    pub fn powf(x: f32, y: f32) -> f32 {
+        // A subnormal base reads as zero (denormals are zero), and 0^y = 0 for y > 0.
+        if !x.is_normal() {
+            return if x.is_infinite() || x.is_nan() { f32::NAN } else { 0.0 };
+        }
+        let ylogx = f64::from(y) * log2(x.to_bits());
+        if ylogx <= -150.0 {
+            return 0.0;
+        }
+        flush(exp2(ylogx))
+    }
+
+    /// A subnormal result read as zero, as with the flush-to-zero mode XLA sets.
+    fn flush(v: f32) -> f32 {
+        if v.abs() < f32::MIN_POSITIVE {
+            0.0f32.copysign(v)
+        } else {
+            v
+        }
+    }
+
+    /// glibc's `powf_log2_data`: `(1/c, log2 c)` for the 16 subintervals of `[0x3f330000, 2·…)`.
+    const LOG2_TABLE: [(u64, u64); 16] = [
+        (0x3ff661ec79f8f3be, 0xbfdefec65b963019),
+        (0x3ff571ed4aaf883d, 0xbfdb0b6832d4fca4),
+        (0x3ff49539f0f010b0, 0xbfd7418b0a1fb77b),
+        (0x3ff3c995b0b80385, 0xbfd39de91a6dcf7b),
+        (0x3ff30d190c8864a5, 0xbfd01d9bf3f2b631),
+        (0x3ff25e227b0b8ea0, 0xbfc97c1d1b3b7af0),
+        (0x3ff1bb4a4a1a343f, 0xbfc2f9e393af3c9f),
+        (0x3ff12358f08ae5ba, 0xbfb960cbbf788d5c),
+        (0x3ff0953f419900a7, 0xbfaa6f9db6475fce),
+        (0x3ff0000000000000, 0x0000000000000000),
+        (0x3fee608cfd9a47ac, 0x3fb338ca9f24f53d),
+        (0x3feca4b31f026aa0, 0x3fc476a9543891ba),
+        (0x3feb2036576afce6, 0x3fce840b4ac4e4d2),
+        (0x3fe9c2d163a1aa2d, 0x3fd40645f0c6651c),
+        (0x3fe886e6037841ed, 0x3fd88e9c2c1b9ff8),
+        (0x3fe767dcf5534862, 0x3fdce0a44eb17bcc),
+    ];
+
+    /// glibc's `log2(1 + r)` polynomial for `powf`.
+    const LOG2_POLY: [u64; 5] = [
+        0x3fd27616c9496e0b,
+        0xbfd71969a075c67a,
+        0x3fdec70a6ca7badd,
+        0xbfe7154748bef6c8,
+        0x3ff71547652ab82b,
+    ];
+
+    /// glibc's `exp2f_data.tab`: the bits of `2^(i/32)` minus `i << 47`.
+    const EXP2_TABLE: [u64; 32] = [
+        0x3ff0000000000000, 0x3fefd9b0d3158574, 0x3fefb5586cf9890f, 0x3fef9301d0125b51,
+        0x3fef72b83c7d517b, 0x3fef54873168b9aa, 0x3fef387a6e756238, 0x3fef1e9df51fdee1,
+        0x3fef06fe0a31b715, 0x3feef1a7373aa9cb, 0x3feedea64c123422, 0x3feece086061892d,
+        0x3feebfdad5362a27, 0x3feeb42b569d4f82, 0x3feeab07dd485429, 0x3feea47eb03a5585,
+        0x3feea09e667f3bcd, 0x3fee9f75e8ec5f74, 0x3feea11473eb0187, 0x3feea589994cce13,
+        0x3feeace5422aa0db, 0x3feeb737b0cdc5e5, 0x3feec49182a3f090, 0x3feed503b23e255d,
+        0x3feee89f995ad3ad, 0x3feeff76f2fb5e47, 0x3fef199bdd85529c, 0x3fef3720dcef9069,
+        0x3fef5818dcfba487, 0x3fef7c97337b9b5f, 0x3fefa4afa2a490da, 0x3fefd0765b6e4540,
+    ];
+
+    /// glibc's `2^r` polynomial (`exp2f_data.poly`).
+    const EXP2_POLY: [u64; 3] = [0x3fac6af84b912394, 0x3fcebfce50fac4f3, 0x3fe62e42ff0c52d6];
+
+    fn d(bits: u64) -> f64 {
+        f64::from_bits(bits)
+    }
+
+    /// `log2` of the positive normal `f32` with bits `ix`, in double (glibc's `log2_inline`).
+    fn log2(ix: u32) -> f64 {
+        const OFF: u32 = 0x3f33_0000;
+        // x = 2^k·z with z in [OFF, 2·OFF), and z's subinterval i.
+        let tmp = ix.wrapping_sub(OFF);
+        let i = ((tmp >> 19) % 16) as usize;
+        let top = tmp & 0xff80_0000;
+        let z = f64::from(f32::from_bits(ix.wrapping_sub(top)));
+        let k = f64::from((top as i32) >> 23);
+        let (invc, logc) = (d(LOG2_TABLE[i].0), d(LOG2_TABLE[i].1));
+        let a = LOG2_POLY.map(d);
+        // log2(x) = log1p(z/c - 1)/ln 2 + log2(c) + k, each operation rounded (no fma).
+        let r = z * invc - 1.0;
+        let y0 = logc + k;
+        let r2 = r * r;
+        let y = a[0] * r + a[1];
+        let p = a[2] * r + a[3];
+        let r4 = r2 * r2;
+        let q = a[4] * r + y0;
+        let q = p * r2 + q;
+        y * r4 + q
+    }
+
+    /// `2^x` rounded to `f32`, for `-150 < x < 128` (glibc's `exp2_inline`).
+    fn exp2(x: f64) -> f32 {
+        // x = k/32 + r with |r| ≤ 1/64: adding 1.5·2^47 rounds x to a multiple of 1/32.
+        let shift = 1.5 * 2f64.powi(47);
+        let kd = x + shift;
+        let ki = kd.to_bits();
+        let r = x - (kd - shift);
+        let s = f64::from_bits(EXP2_TABLE[(ki % 32) as usize].wrapping_add(ki << 47));
+        let c = EXP2_POLY.map(d);
+        let z = c[0] * r + c[1];
+        let r2 = r * r;
+        let y = c[2] * r + 1.0;
+        ((z * r2 + y) * s) as f32
+    }
+
+    /// `1/√x` as XLA's CPU code computes `rsqrt` (it also turns `x / sqrt(d)` into
+    /// `x · rsqrt(d)`): the processor's `rsqrtss`/`rsqrtps` estimate `y₀` refined by one
+    /// Newton step with fused multiply-adds, `y₀ + (−½·y₀)·fma(x·y₀, y₀, −1)`, for a positive
+    /// normal `x`; for other `x` the estimate alone (`+∞` for `+0` and subnormals, `0` for `+∞`).
+    ///
+    /// The estimate is the one of the machine that ran Keras for the fixtures (AMD Zen 4,
+    /// `cpu family 25 model 17`). It depends on the exponent's parity and the top 12 bits of
+    /// the mantissa only, and has 12 bits of mantissa; other processors (Intel's) use another
+    /// table, so Keras itself gives other last bits there.
+    pub fn rsqrt(x: f32) -> f32 {
+        use core::num::FpCategory::{Normal, Subnormal, Zero};
+        match x.classify() {
+            Normal if x > 0.0 => {
+                let y0 = rsqrt_estimate(x);
+                let h = y0 * -0.5;
+                let u = (x * y0).mul_add(y0, -1.0);
+                h.mul_add(u, y0)
+            }
+            _ if x == f32::INFINITY => 0.0,
+            // Subnormals read as zero; +0 and −0 differ because XLA refines −0's estimate (−∞)
+            // into NaN.
+            Zero | Subnormal if x.is_sign_positive() => f32::INFINITY,
+            Subnormal => f32::NEG_INFINITY,
+            _ => f32::NAN,
+        }
+    }
+
+    /// The `rsqrtps` estimate (see [`rsqrt`]) of a positive normal `x`.
+    fn rsqrt_estimate(x: f32) -> f32 {
+        let bits = x.to_bits();
+        let e = (bits >> 23) as i32 - 127;
+        let parity = e & 1;
+        let mantissa = RSQRT_TABLE[parity as usize * 4096 + ((bits >> 11) & 0xfff) as usize];
+        // The table gives 1/√(m·2^parity) in [0.5, 1) (exponent −1); the rest of the exponent
+        // halves exactly.
+        let exponent = (126 - (e - parity) / 2) as u32;
+        f32::from_bits((exponent << 23) | (u32::from(mantissa) << 11))
+    }
+
+    /// The 12 mantissa bits of the estimate for each exponent parity (`x` in `[1, 2)`, then
+    /// `[2, 4)`) and each value of the top 12 bits of `x`'s mantissa.
+    static RSQRT_TABLE: [u16; 8192] = unpack_rsqrt();
+
+    /// The first entry of each half of [`RSQRT_TABLE`].
+    const RSQRT_FIRST: [u16; 2] = [0xfff, 0x6a0];
+
+    /// How much each entry of [`RSQRT_TABLE`] is below the previous one (0, 1 or 2), two bits
+    /// each, 32 entries per word from the low bits, the first entry's delta being 0. Read from
+    /// `rsqrtps` over every `f32` in `[1, 4)` on that processor; the estimate is checked against
+    /// XLA's `rsqrt` by the tests below.
+    const RSQRT_DELTAS: [u64; 256] = [
+    0x5554555655545554, 0x5554555555545556, 0x5554555655545556, 0x5554555555545555,
+    0x5554555555545556, 0x5554555555545555, 0x5554555555545555, 0x5554555455545555,
+    0x5455545654555455, 0x5455545654555455, 0x5455545554555455, 0x5455545554555455,
+    0x5455545554555455, 0x5455545554555455, 0x5455545454555455, 0x5455545454555455,
+    0x4554551545545515, 0x4554551545545516, 0x4554551545545515, 0x4554551545545515,
+    0x4554551545545515, 0x4554551545545514, 0x4554551445545515, 0x4554551445545515,
+    0x4545451545454515, 0x4545451545454516, 0x4545451545454515, 0x4545451545454515,
+    0x4545451545454515, 0x4545451545454514, 0x4545451445454515, 0x4545451445454515,
+    0x4514545145145452, 0x4514545245145451, 0x4514545145145451, 0x4514545145145451,
+    0x4514545145145451, 0x4514545145145451, 0x4514545145145451, 0x4514545145145450,
+    0x5144514451445145, 0x5144514451445145, 0x5144514451445145, 0x5144514451445145,
+    0x5144514451445144, 0x5144514451445145, 0x5144514451445144, 0x5144514451445144,
+    0x4514445145144450, 0x4514445145144451, 0x4514445045144451, 0x4514445145144451,
+    0x4514445145144450, 0x4514445145144450, 0x4514445145144450, 0x4514445045144450,
+    0x1444511114445111, 0x1444511214445111, 0x1444511114445111, 0x1444511114445111,
+    0x1444511114445111, 0x1444511114445111, 0x1444511014445111, 0x1444511114445111,
+    0x4444444544444444, 0x4444444444444445, 0x4444444444444445, 0x4444444444444445,
+    0x4444444444444445, 0x4444444444444445, 0x4444444544444444, 0x4444444444444444,
+    0x1111111111111111, 0x1111111111111111, 0x1111111111111111, 0x1111111111111111,
+    0x1111111111111111, 0x1111111111111111, 0x1111111011111111, 0x1111111111111111,
+    0x4444111144441111, 0x4444111144441110, 0x4444111044441111, 0x4444111044441111,
+    0x4444111044441111, 0x4444111044441111, 0x4444111044441111, 0x4444111144441110,
+    0x4111104441111044, 0x4111104441111044, 0x4111104441111045, 0x4111104441111044,
+    0x4111104441111044, 0x4111104441111044, 0x4111104441111044, 0x4111104441111044,
+    0x1110441111104411, 0x1110441011104411, 0x1110441111104411, 0x1110441111104411,
+    0x1110441111104410, 0x1110441011104411, 0x1110441111104411, 0x1110441111104410,
+    0x4104411141044110, 0x4104411141044110, 0x4104411141044110, 0x4104411141044110,
+    0x4104411041044110, 0x4104411041044111, 0x4104411141044110, 0x4104411041044110,
+    0x4110441041104411, 0x4110441041104410, 0x4110441041104410, 0x4110441141104410,
+    0x4110441041104410, 0x4110441041104410, 0x4110441041104410, 0x4110441041104410,
+    0x1041104110411040, 0x1041104110411041, 0x1041104010411041, 0x1041104110411041,
+    0x1041104110411041, 0x1041104110411040, 0x1041104110411041, 0x1041104110411040,
+    0x4514514545145144, 0x4514514645145145, 0x4514514445145145, 0x4514514545145145,
+    0x4514514545145145, 0x4514514545145144, 0x4514514445145145, 0x4514514445145145,
+    0x1451445114514451, 0x1451445214514451, 0x1451445114514451, 0x1451445114514451,
+    0x1451445014514451, 0x1451445114514451, 0x1451445014514451, 0x1451445014514451,
+    0x1114445211144451, 0x1114445111144451, 0x1114445111144452, 0x1114445111144451,
+    0x1114445111144451, 0x1114445111144451, 0x1114445111144451, 0x1114445111144451,
+    0x4444445044444451, 0x4444445144444451, 0x4444445144444450, 0x4444445144444450,
+    0x4444445044444450, 0x4444445044444451, 0x4444445144444450, 0x4444445044444450,
+    0x1111111111111110, 0x1111111111111111, 0x1111111111111111, 0x1111111111111111,
+    0x1111111111111111, 0x1111111111111110, 0x1111111011111111, 0x1111111011111111,
+    0x4111110441111105, 0x4111110441111105, 0x4111110441111105, 0x4111110541111104,
+    0x4111110441111104, 0x4111110541111104, 0x4111110441111104, 0x4111110441111104,
+    0x1044411110444110, 0x1044411110444111, 0x1044411110444111, 0x1044411110444111,
+    0x1044411110444110, 0x1044411110444111, 0x1044411110444110, 0x1044411010444111,
+    0x1104411011044111, 0x1104411011044111, 0x1104411011044111, 0x1104411011044111,
+    0x1104411111044110, 0x1104411011044110, 0x1104411011044111, 0x1104411011044110,
+    0x0441044104410441, 0x0441044104410441, 0x0441044104410441, 0x0441044104410441,
+    0x0441044104410441, 0x0441044104410441, 0x0441044104410441, 0x0441044004410441,
+    0x1041041110410411, 0x1041041010410411, 0x1041041110410411, 0x1041041010410411,
+    0x1041041010410411, 0x1041041110410411, 0x1041041110410410, 0x1041041110410410,
+    0x1041041010410410, 0x1041041010410411, 0x1041041010410411, 0x1041041110410410,
+    0x1041041010410410, 0x1041041010410411, 0x1041041010410410, 0x1041041110410410,
+    0x1010410410104104, 0x1010410410104104, 0x1010410410104104, 0x1010410410104104,
+    0x1010410410104104, 0x1010410410104104, 0x1010410410104104, 0x1010410410104104,
+    0x0410104004101041, 0x0410104104101041, 0x0410104104101041, 0x0410104004101041,
+    0x0410104104101041, 0x0410104004101041, 0x0410104104101041, 0x0410104104101040,
+    0x0410104004101041, 0x0410104004101041, 0x0410104104101041, 0x0410104104101040,
+    0x0410104104101040, 0x0410104104101040, 0x0410104104101040, 0x0410104004101040,
+    0x1010101010101011, 0x1010101010101011, 0x1010101110101010, 0x1010101010101010,
+    0x1010101010101011, 0x1010101010101010, 0x1010101010101011, 0x1010101010101010,
+    0x1010101010101011, 0x1010101010101010, 0x1010101010101010, 0x1010101110101010,
+    0x1010101010101010, 0x1010101010101010, 0x1010101010101010, 0x1010101010101010,
+    ];
+
+    const fn unpack_rsqrt() -> [u16; 8192] {
+        let mut table = [0u16; 8192];
+        let mut half = 0;
+        while half < 2 {
+            let mut value = RSQRT_FIRST[half];
+            let mut i = 0;
+            while i < 4096 {
+                let n = half * 4096 + i;
+                value -= ((RSQRT_DELTAS[n / 32] >> (2 * (n % 32))) & 3) as u16;
+                table[n] = value;
+                i += 1;
+            }
+            half += 1;
+        }
+        table
     }
 }
 
