@@ -499,10 +499,16 @@ impl Coefficients {
     }
 
     /// Updates `param` in place on the host (the CPU backend's kernel and the tests'
-    /// reference), in Keras' order of operations.
+    /// reference), with the arithmetic of Keras' jitted training step.
     ///
     /// `slots` holds [`Optimizer::slots`] arrays of the parameter's length; `iteration` is the
     /// 1-based iteration of this update (Keras' `iterations + 1`).
+    ///
+    /// `train_on_batch` and `fit` run the step compiled by XLA, which contracts `a·b + c` into
+    /// one fused multiply-add (rounded once) wherever the product feeds an addition, and turns
+    /// RMSprop's `x / sqrt(d)` into `x · rsqrt(d)` with its own `rsqrt` ([`xla::rsqrt`]).
+    /// `f32::mul_add` is a correctly rounded fma on every target, so each `mul_add` below is
+    /// one of XLA's fused operations, in XLA's operand order; the comments give Keras' formula.
     pub fn update(
         &self,
         param: &mut [f32],
@@ -513,79 +519,375 @@ impl Coefficients {
         let lr = self.learning_rate;
         match self.rule {
             UpdateRule::Sgd => {
+                // w - g·lr
                 for (w, g) in param.iter_mut().zip(grad) {
-                    *w -= g * lr;
+                    *w = (-g).mul_add(lr, *w);
                 }
             }
             UpdateRule::Momentum | UpdateRule::Nesterov => {
                 let mu = self.momentum;
                 let nesterov = self.rule == UpdateRule::Nesterov;
                 for ((w, g), m) in param.iter_mut().zip(grad).zip(slots[0].iter_mut()) {
-                    *m = *m * mu - g * lr;
-                    if nesterov {
-                        *w += *m * mu - g * lr;
-                    } else {
-                        *w += *m;
-                    }
+                    // m = m·μ - g·lr; plain: w + m; Nesterov: w + (m·μ - g·lr) with the new m.
+                    let step = -(g * lr);
+                    *m = m.mul_add(mu, step);
+                    *w += if nesterov { m.mul_add(mu, step) } else { *m };
                 }
             }
             UpdateRule::Adam => {
                 let alpha = self.adam_alpha(iteration);
+                let (c1, c2, eps) = (self.one_minus_beta_1, self.one_minus_beta_2, self.epsilon);
                 let (m, v) = slots.split_at_mut(1);
                 let (m, v) = (&mut *m[0], &mut *v[0]);
                 for i in 0..param.len() {
                     let g = grad[i];
-                    m[i] += (g - m[i]) * self.one_minus_beta_1;
-                    v[i] += (g * g - v[i]) * self.one_minus_beta_2;
-                    param[i] -= (m[i] * alpha) / (v[i].sqrt() + self.epsilon);
+                    // m + (g - m)·c1; v + (g² - v)·c2; w - (m·α) / (√v + ε), the last unfused.
+                    m[i] = (g - m[i]).mul_add(c1, m[i]);
+                    v[i] = g.mul_add(g, -v[i]).mul_add(c2, v[i]);
+                    param[i] -= (m[i] * alpha) / (v[i].sqrt() + eps);
                 }
             }
-            UpdateRule::RmsProp => {
-                let with_momentum = self.momentum > 0.0;
-                let (velocity, rest) = slots.split_at_mut(1);
-                let velocity = &mut *velocity[0];
-                let (momentum, rest) = if with_momentum {
-                    let (m, r) = rest.split_at_mut(1);
-                    (Some(&mut *m[0]), r)
-                } else {
-                    (None, rest)
-                };
-                let mut average = if self.centered {
-                    Some(&mut *rest[0])
-                } else {
-                    None
-                };
-                let mut momentum = momentum;
-                for i in 0..param.len() {
-                    let g = grad[i];
-                    velocity[i] = self.rho * velocity[i] + self.one_minus_rho * (g * g);
-                    let denominator = match average.as_deref_mut() {
-                        Some(avg) => {
-                            avg[i] = self.rho * avg[i] + self.one_minus_rho * g;
-                            velocity[i] - avg[i] * avg[i] + self.epsilon
-                        }
-                        None => velocity[i] + self.epsilon,
-                    };
-                    let increment = (lr * g) / denominator.sqrt();
-                    match momentum.as_deref_mut() {
-                        Some(m) => {
-                            m[i] = self.momentum * m[i] + increment;
-                            param[i] -= m[i];
-                        }
-                        None => param[i] -= increment,
-                    }
+            UpdateRule::RmsProp => self.rmsprop(param, grad, slots),
+        }
+    }
+
+    /// RMSprop's update (see [`Coefficients::update`]).
+    fn rmsprop(&self, param: &mut [f32], grad: &[f32], slots: &mut [&mut [f32]]) {
+        let (lr, rho, c, eps, mu) = (
+            self.learning_rate,
+            self.rho,
+            self.one_minus_rho,
+            self.epsilon,
+            self.momentum,
+        );
+        let (velocity, rest) = slots.split_at_mut(1);
+        let velocity = &mut *velocity[0];
+        let (mut momentum, rest) = if mu > 0.0 {
+            let (m, r) = rest.split_at_mut(1);
+            (Some(&mut *m[0]), r)
+        } else {
+            (None, rest)
+        };
+        let mut average = if self.centered {
+            Some(&mut *rest[0])
+        } else {
+            None
+        };
+        for i in 0..param.len() {
+            let g = grad[i];
+            // velocity = ρ·velocity + (1-ρ)·g²
+            velocity[i] = rho.mul_add(velocity[i], (g * g) * c);
+            let denominator = match average.as_deref_mut() {
+                Some(avg) => {
+                    // average = ρ·average + (1-ρ)·g; d = (velocity - average²) + ε
+                    avg[i] = rho.mul_add(avg[i], c * g);
+                    (-avg[i]).mul_add(avg[i], velocity[i]) + eps
                 }
+                None => velocity[i] + eps,
+            };
+            // increment = (lr·g) / √d, computed as (lr·g)·rsqrt(d)
+            let scaled = lr * g;
+            let r = xla::rsqrt(denominator);
+            match momentum.as_deref_mut() {
+                Some(m) => {
+                    // m = μ·m + increment; w - m
+                    m[i] = mu.mul_add(m[i], scaled * r);
+                    param[i] -= m[i];
+                }
+                None => param[i] = (-scaled).mul_add(r, param[i]),
             }
         }
     }
 
-    /// Adam's step size at 1-based iteration `t`: `lr·√(1−β₂ᵗ)/(1−β₁ᵗ)`, with `t` cast to
-    /// `float32` and the powers taken in `float32`, as Keras does.
+    /// Adam's step size at 1-based iteration `t`: `(lr·√(1−β₂ᵗ)) / (1−β₁ᵗ)` in `float32`, with
+    /// `t` cast to `float32` and the powers taken as XLA takes them ([`xla::powf`]).
     pub fn adam_alpha(&self, iteration: u64) -> f32 {
         let t = iteration as f32;
-        let beta_1_power = libm::powf(self.beta_1, t);
-        let beta_2_power = libm::powf(self.beta_2, t);
-        self.learning_rate * (1.0 - beta_2_power).sqrt() / (1.0 - beta_1_power)
+        let beta_1_power = xla::powf(self.beta_1, t);
+        let beta_2_power = xla::powf(self.beta_2, t);
+        (self.learning_rate * (1.0 - beta_2_power).sqrt()) / (1.0 - beta_1_power)
+    }
+}
+
+/// The two functions of XLA's CPU code (as jaxlib runs it on x86-64) whose results are not the
+/// correctly rounded ones, reproduced bit for bit.
+pub mod xla {
+    /// `x^y` as XLA computes it on the CPU: a call to the C library's `powf` (glibc's, the
+    /// Arm optimized-routines algorithm: `exp2(y·log2 x)` in double, through a 16-entry `log2`
+    /// table and a 32-entry `exp2` table), then a result below the smallest normal `f32` flushed
+    /// to zero, since XLA runs with denormals flushed. Not the correctly rounded power: for
+    /// `0.999^873` the correctly rounded value is one ulp away.
+    ///
+    /// The domain Adam needs: `x` in `[0, 1]` and `y` a whole number ≥ 1 (any positive `y`
+    /// works). Outside it (negative or non-finite operands) the result is unspecified.
+    pub fn powf(x: f32, y: f32) -> f32 {
+        // A subnormal base reads as zero (denormals are zero), and 0^y = 0 for y > 0.
+        if !x.is_normal() {
+            return if x.is_infinite() || x.is_nan() {
+                f32::NAN
+            } else {
+                0.0
+            };
+        }
+        let ylogx = f64::from(y) * log2(x.to_bits());
+        if ylogx <= -150.0 {
+            return 0.0;
+        }
+        flush(exp2(ylogx))
+    }
+
+    /// A subnormal result read as zero, as with the flush-to-zero mode XLA sets.
+    fn flush(v: f32) -> f32 {
+        if v.abs() < f32::MIN_POSITIVE {
+            0.0f32.copysign(v)
+        } else {
+            v
+        }
+    }
+
+    /// glibc's `powf_log2_data`: `(1/c, log2 c)` for the 16 subintervals of `[0x3f330000, 2·…)`.
+    const LOG2_TABLE: [(u64, u64); 16] = [
+        (0x3ff661ec79f8f3be, 0xbfdefec65b963019),
+        (0x3ff571ed4aaf883d, 0xbfdb0b6832d4fca4),
+        (0x3ff49539f0f010b0, 0xbfd7418b0a1fb77b),
+        (0x3ff3c995b0b80385, 0xbfd39de91a6dcf7b),
+        (0x3ff30d190c8864a5, 0xbfd01d9bf3f2b631),
+        (0x3ff25e227b0b8ea0, 0xbfc97c1d1b3b7af0),
+        (0x3ff1bb4a4a1a343f, 0xbfc2f9e393af3c9f),
+        (0x3ff12358f08ae5ba, 0xbfb960cbbf788d5c),
+        (0x3ff0953f419900a7, 0xbfaa6f9db6475fce),
+        (0x3ff0000000000000, 0x0000000000000000),
+        (0x3fee608cfd9a47ac, 0x3fb338ca9f24f53d),
+        (0x3feca4b31f026aa0, 0x3fc476a9543891ba),
+        (0x3feb2036576afce6, 0x3fce840b4ac4e4d2),
+        (0x3fe9c2d163a1aa2d, 0x3fd40645f0c6651c),
+        (0x3fe886e6037841ed, 0x3fd88e9c2c1b9ff8),
+        (0x3fe767dcf5534862, 0x3fdce0a44eb17bcc),
+    ];
+
+    /// glibc's `log2(1 + r)` polynomial for `powf`.
+    const LOG2_POLY: [u64; 5] = [
+        0x3fd27616c9496e0b,
+        0xbfd71969a075c67a,
+        0x3fdec70a6ca7badd,
+        0xbfe7154748bef6c8,
+        0x3ff71547652ab82b,
+    ];
+
+    /// glibc's `exp2f_data.tab`: the bits of `2^(i/32)` minus `i << 47`.
+    const EXP2_TABLE: [u64; 32] = [
+        0x3ff0000000000000,
+        0x3fefd9b0d3158574,
+        0x3fefb5586cf9890f,
+        0x3fef9301d0125b51,
+        0x3fef72b83c7d517b,
+        0x3fef54873168b9aa,
+        0x3fef387a6e756238,
+        0x3fef1e9df51fdee1,
+        0x3fef06fe0a31b715,
+        0x3feef1a7373aa9cb,
+        0x3feedea64c123422,
+        0x3feece086061892d,
+        0x3feebfdad5362a27,
+        0x3feeb42b569d4f82,
+        0x3feeab07dd485429,
+        0x3feea47eb03a5585,
+        0x3feea09e667f3bcd,
+        0x3fee9f75e8ec5f74,
+        0x3feea11473eb0187,
+        0x3feea589994cce13,
+        0x3feeace5422aa0db,
+        0x3feeb737b0cdc5e5,
+        0x3feec49182a3f090,
+        0x3feed503b23e255d,
+        0x3feee89f995ad3ad,
+        0x3feeff76f2fb5e47,
+        0x3fef199bdd85529c,
+        0x3fef3720dcef9069,
+        0x3fef5818dcfba487,
+        0x3fef7c97337b9b5f,
+        0x3fefa4afa2a490da,
+        0x3fefd0765b6e4540,
+    ];
+
+    /// glibc's `2^r` polynomial (`exp2f_data.poly`).
+    const EXP2_POLY: [u64; 3] = [0x3fac6af84b912394, 0x3fcebfce50fac4f3, 0x3fe62e42ff0c52d6];
+
+    fn d(bits: u64) -> f64 {
+        f64::from_bits(bits)
+    }
+
+    /// `log2` of the positive normal `f32` with bits `ix`, in double (glibc's `log2_inline`).
+    fn log2(ix: u32) -> f64 {
+        const OFF: u32 = 0x3f33_0000;
+        // x = 2^k·z with z in [OFF, 2·OFF), and z's subinterval i.
+        let tmp = ix.wrapping_sub(OFF);
+        let i = ((tmp >> 19) % 16) as usize;
+        let top = tmp & 0xff80_0000;
+        let z = f64::from(f32::from_bits(ix.wrapping_sub(top)));
+        let k = f64::from((top as i32) >> 23);
+        let (invc, logc) = (d(LOG2_TABLE[i].0), d(LOG2_TABLE[i].1));
+        let a = LOG2_POLY.map(d);
+        // log2(x) = log1p(z/c - 1)/ln 2 + log2(c) + k, each operation rounded (no fma).
+        let r = z * invc - 1.0;
+        let y0 = logc + k;
+        let r2 = r * r;
+        let y = a[0] * r + a[1];
+        let p = a[2] * r + a[3];
+        let r4 = r2 * r2;
+        let q = a[4] * r + y0;
+        let q = p * r2 + q;
+        y * r4 + q
+    }
+
+    /// `2^x` rounded to `f32`, for `-150 < x < 128` (glibc's `exp2_inline`).
+    fn exp2(x: f64) -> f32 {
+        // x = k/32 + r with |r| ≤ 1/64: adding 1.5·2^47 rounds x to a multiple of 1/32.
+        let shift = 1.5 * 2f64.powi(47);
+        let kd = x + shift;
+        let ki = kd.to_bits();
+        let r = x - (kd - shift);
+        let s = f64::from_bits(EXP2_TABLE[(ki % 32) as usize].wrapping_add(ki << 47));
+        let c = EXP2_POLY.map(d);
+        let z = c[0] * r + c[1];
+        let r2 = r * r;
+        let y = c[2] * r + 1.0;
+        ((z * r2 + y) * s) as f32
+    }
+
+    /// `1/√x` as XLA's CPU code computes `rsqrt` (it also turns `x / sqrt(d)` into
+    /// `x · rsqrt(d)`): the processor's `rsqrtss`/`rsqrtps` estimate `y₀` refined by one
+    /// Newton step with fused multiply-adds, `y₀ + (−½·y₀)·fma(x·y₀, y₀, −1)`, for a positive
+    /// normal `x`; for other `x` the estimate alone (`+∞` for `+0` and subnormals, `0` for `+∞`).
+    ///
+    /// The estimate is the one of the machine that ran Keras for the fixtures (AMD Zen 4,
+    /// `cpu family 25 model 17`). It depends on the exponent's parity and the top 12 bits of
+    /// the mantissa only, and has 12 bits of mantissa; other processors (Intel's) use another
+    /// table, so Keras itself gives other last bits there.
+    pub fn rsqrt(x: f32) -> f32 {
+        use core::num::FpCategory::{Normal, Subnormal, Zero};
+        match x.classify() {
+            Normal if x > 0.0 => {
+                let y0 = rsqrt_estimate(x);
+                let h = y0 * -0.5;
+                let u = (x * y0).mul_add(y0, -1.0);
+                h.mul_add(u, y0)
+            }
+            _ if x == f32::INFINITY => 0.0,
+            // Subnormals read as zero; +0 and −0 differ because XLA refines −0's estimate (−∞)
+            // into NaN.
+            Zero | Subnormal if x.is_sign_positive() => f32::INFINITY,
+            Subnormal => f32::NEG_INFINITY,
+            _ => f32::NAN,
+        }
+    }
+
+    /// The `rsqrtps` estimate (see [`rsqrt`]) of a positive normal `x`.
+    fn rsqrt_estimate(x: f32) -> f32 {
+        let bits = x.to_bits();
+        let e = (bits >> 23) as i32 - 127;
+        let parity = e & 1;
+        let mantissa = RSQRT_TABLE[parity as usize * 4096 + ((bits >> 11) & 0xfff) as usize];
+        // The table gives 1/√(m·2^parity) in [0.5, 1) (exponent −1); the rest of the exponent
+        // halves exactly.
+        let exponent = (126 - (e - parity) / 2) as u32;
+        f32::from_bits((exponent << 23) | (u32::from(mantissa) << 11))
+    }
+
+    /// The 12 mantissa bits of the estimate for each exponent parity (`x` in `[1, 2)`, then
+    /// `[2, 4)`) and each value of the top 12 bits of `x`'s mantissa.
+    static RSQRT_TABLE: [u16; 8192] = unpack_rsqrt();
+
+    /// The first entry of each half of [`RSQRT_TABLE`].
+    const RSQRT_FIRST: [u16; 2] = [0xfff, 0x6a0];
+
+    /// How much each entry of [`RSQRT_TABLE`] is below the previous one (0, 1 or 2), two bits
+    /// each, 32 entries per word from the low bits, the first entry's delta being 0. Read from
+    /// `rsqrtps` over every `f32` in `[1, 4)` on that processor; the estimate is checked against
+    /// XLA's `rsqrt` by the tests below.
+    #[rustfmt::skip]
+    const RSQRT_DELTAS: [u64; 256] = [
+    0x5554555655545554, 0x5554555555545556, 0x5554555655545556, 0x5554555555545555,
+    0x5554555555545556, 0x5554555555545555, 0x5554555555545555, 0x5554555455545555,
+    0x5455545654555455, 0x5455545654555455, 0x5455545554555455, 0x5455545554555455,
+    0x5455545554555455, 0x5455545554555455, 0x5455545454555455, 0x5455545454555455,
+    0x4554551545545515, 0x4554551545545516, 0x4554551545545515, 0x4554551545545515,
+    0x4554551545545515, 0x4554551545545514, 0x4554551445545515, 0x4554551445545515,
+    0x4545451545454515, 0x4545451545454516, 0x4545451545454515, 0x4545451545454515,
+    0x4545451545454515, 0x4545451545454514, 0x4545451445454515, 0x4545451445454515,
+    0x4514545145145452, 0x4514545245145451, 0x4514545145145451, 0x4514545145145451,
+    0x4514545145145451, 0x4514545145145451, 0x4514545145145451, 0x4514545145145450,
+    0x5144514451445145, 0x5144514451445145, 0x5144514451445145, 0x5144514451445145,
+    0x5144514451445144, 0x5144514451445145, 0x5144514451445144, 0x5144514451445144,
+    0x4514445145144450, 0x4514445145144451, 0x4514445045144451, 0x4514445145144451,
+    0x4514445145144450, 0x4514445145144450, 0x4514445145144450, 0x4514445045144450,
+    0x1444511114445111, 0x1444511214445111, 0x1444511114445111, 0x1444511114445111,
+    0x1444511114445111, 0x1444511114445111, 0x1444511014445111, 0x1444511114445111,
+    0x4444444544444444, 0x4444444444444445, 0x4444444444444445, 0x4444444444444445,
+    0x4444444444444445, 0x4444444444444445, 0x4444444544444444, 0x4444444444444444,
+    0x1111111111111111, 0x1111111111111111, 0x1111111111111111, 0x1111111111111111,
+    0x1111111111111111, 0x1111111111111111, 0x1111111011111111, 0x1111111111111111,
+    0x4444111144441111, 0x4444111144441110, 0x4444111044441111, 0x4444111044441111,
+    0x4444111044441111, 0x4444111044441111, 0x4444111044441111, 0x4444111144441110,
+    0x4111104441111044, 0x4111104441111044, 0x4111104441111045, 0x4111104441111044,
+    0x4111104441111044, 0x4111104441111044, 0x4111104441111044, 0x4111104441111044,
+    0x1110441111104411, 0x1110441011104411, 0x1110441111104411, 0x1110441111104411,
+    0x1110441111104410, 0x1110441011104411, 0x1110441111104411, 0x1110441111104410,
+    0x4104411141044110, 0x4104411141044110, 0x4104411141044110, 0x4104411141044110,
+    0x4104411041044110, 0x4104411041044111, 0x4104411141044110, 0x4104411041044110,
+    0x4110441041104411, 0x4110441041104410, 0x4110441041104410, 0x4110441141104410,
+    0x4110441041104410, 0x4110441041104410, 0x4110441041104410, 0x4110441041104410,
+    0x1041104110411040, 0x1041104110411041, 0x1041104010411041, 0x1041104110411041,
+    0x1041104110411041, 0x1041104110411040, 0x1041104110411041, 0x1041104110411040,
+    0x4514514545145144, 0x4514514645145145, 0x4514514445145145, 0x4514514545145145,
+    0x4514514545145145, 0x4514514545145144, 0x4514514445145145, 0x4514514445145145,
+    0x1451445114514451, 0x1451445214514451, 0x1451445114514451, 0x1451445114514451,
+    0x1451445014514451, 0x1451445114514451, 0x1451445014514451, 0x1451445014514451,
+    0x1114445211144451, 0x1114445111144451, 0x1114445111144452, 0x1114445111144451,
+    0x1114445111144451, 0x1114445111144451, 0x1114445111144451, 0x1114445111144451,
+    0x4444445044444451, 0x4444445144444451, 0x4444445144444450, 0x4444445144444450,
+    0x4444445044444450, 0x4444445044444451, 0x4444445144444450, 0x4444445044444450,
+    0x1111111111111110, 0x1111111111111111, 0x1111111111111111, 0x1111111111111111,
+    0x1111111111111111, 0x1111111111111110, 0x1111111011111111, 0x1111111011111111,
+    0x4111110441111105, 0x4111110441111105, 0x4111110441111105, 0x4111110541111104,
+    0x4111110441111104, 0x4111110541111104, 0x4111110441111104, 0x4111110441111104,
+    0x1044411110444110, 0x1044411110444111, 0x1044411110444111, 0x1044411110444111,
+    0x1044411110444110, 0x1044411110444111, 0x1044411110444110, 0x1044411010444111,
+    0x1104411011044111, 0x1104411011044111, 0x1104411011044111, 0x1104411011044111,
+    0x1104411111044110, 0x1104411011044110, 0x1104411011044111, 0x1104411011044110,
+    0x0441044104410441, 0x0441044104410441, 0x0441044104410441, 0x0441044104410441,
+    0x0441044104410441, 0x0441044104410441, 0x0441044104410441, 0x0441044004410441,
+    0x1041041110410411, 0x1041041010410411, 0x1041041110410411, 0x1041041010410411,
+    0x1041041010410411, 0x1041041110410411, 0x1041041110410410, 0x1041041110410410,
+    0x1041041010410410, 0x1041041010410411, 0x1041041010410411, 0x1041041110410410,
+    0x1041041010410410, 0x1041041010410411, 0x1041041010410410, 0x1041041110410410,
+    0x1010410410104104, 0x1010410410104104, 0x1010410410104104, 0x1010410410104104,
+    0x1010410410104104, 0x1010410410104104, 0x1010410410104104, 0x1010410410104104,
+    0x0410104004101041, 0x0410104104101041, 0x0410104104101041, 0x0410104004101041,
+    0x0410104104101041, 0x0410104004101041, 0x0410104104101041, 0x0410104104101040,
+    0x0410104004101041, 0x0410104004101041, 0x0410104104101041, 0x0410104104101040,
+    0x0410104104101040, 0x0410104104101040, 0x0410104104101040, 0x0410104004101040,
+    0x1010101010101011, 0x1010101010101011, 0x1010101110101010, 0x1010101010101010,
+    0x1010101010101011, 0x1010101010101010, 0x1010101010101011, 0x1010101010101010,
+    0x1010101010101011, 0x1010101010101010, 0x1010101010101010, 0x1010101110101010,
+    0x1010101010101010, 0x1010101010101010, 0x1010101010101010, 0x1010101010101010,
+    ];
+
+    const fn unpack_rsqrt() -> [u16; 8192] {
+        let mut table = [0u16; 8192];
+        let mut half = 0;
+        while half < 2 {
+            let mut value = RSQRT_FIRST[half];
+            let mut i = 0;
+            while i < 4096 {
+                let n = half * 4096 + i;
+                value -= ((RSQRT_DELTAS[n / 32] >> (2 * (n % 32))) & 3) as u16;
+                table[n] = value;
+                i += 1;
+            }
+            half += 1;
+        }
+        table
     }
 }
 
@@ -596,6 +898,133 @@ mod tests {
     fn step(opt: Optimizer, w: &mut [f32], g: &[f32], slots: &mut [Vec<f32>], t: u64) {
         let mut views: Vec<&mut [f32]> = slots.iter_mut().map(|s| s.as_mut_slice()).collect();
         opt.coefficients().update(w, g, &mut views, t);
+    }
+
+    /// `f32` values from their bits.
+    fn f(bits: &[u32]) -> Vec<f32> {
+        bits.iter().map(|b| f32::from_bits(*b)).collect()
+    }
+
+    /// Four steps of each rule on eight weights, from Keras' own jitted update: the bits of
+    /// `jax.jit(lambda st, w, g: opt.stateless_apply(st, [g], [w]))` applied four times
+    /// (Keras 3.15.1, jax 0.10.2, CPU) to the weights and gradients below, drawn with
+    /// `np.random.default_rng(seed)` as noted; for each, the seed is the first one where the
+    /// unfused float32 formulas differ from Keras in at least two weights.
+    #[test]
+    fn updates_match_keras_jitted_step_bit_for_bit() {
+        #[allow(clippy::type_complexity)]
+        #[rustfmt::skip]
+        let cases: [(Optimizer, [u32; 8], [[u32; 8]; 4], [u32; 8], &[[u32; 8]]); 5] = [
+            // keras.optimizers.SGD(0.01), seed 29: plain formulas differ in 2 of 8
+            (
+                Optimizer::sgd(0.01),
+                [0xbec8a32a, 0x3d4c7956, 0xbe29279c, 0xbe2c002b, 0x3d803cc1, 0xbe6720ce, 0x3e980643, 0xbd4843e1],
+                [[0x3e432838, 0xbe61b83b, 0xbdf7ce2c, 0xbe930d1d, 0xbf0f6d2a, 0xbf3fbd98, 0x3ca53aeb, 0xbe8ea886], [0xbef46988, 0x3eafcffc, 0x3eeefb03, 0x3f105dbe, 0x3f429d7e, 0x401ce948, 0x3e781582, 0x3e01f0d8], [0xbda6c130, 0x3dd92507, 0x3e07f16b, 0x3cb0c994, 0xbb7e6202, 0x3cdca67f, 0xbdc9883b, 0xbcd2295d], [0x3f9818aa, 0xbf2dbdcc, 0x3e7e8434, 0x3efdd62c, 0x3f3d5aab, 0xbe9665d9, 0xbef0dac7, 0xbfbec467]],
+                [0xbeccd603, 0x3d5ee4bd, 0xbe309994, 0xbe3421ca, 0x3d5a2594, 0xbe75d50b, 0x3e9997d8, 0xbd03f42d],
+                &[],
+            ),
+            // keras.optimizers.SGD(0.05, 0.9), seed 47: plain formulas differ in 2 of 8
+            (
+                Optimizer::Sgd { learning_rate: 0.05, momentum: 0.9, nesterov: false },
+                [0xbf2a9b9c, 0x3dc7945f, 0xbff327a1, 0xbff85435, 0xbfb48be4, 0xbf4cf362, 0xbf3bee26, 0xbee9e476],
+                [[0xbad56607, 0xbbf49644, 0x3823d57e, 0x3ba5bdd1, 0x3b182ca3, 0x3bf64fd6, 0x3c7fd735, 0xbbaffa92], [0xbf45cd7d, 0xbd39c8d7, 0x3f3c5477, 0x3f7edae7, 0x3f00a897, 0x3f049cc9, 0x3f779024, 0x3d8fe302], [0xbf2a5d00, 0xbfbf26c5, 0xc0044e2a, 0x3fbb143e, 0x3f22dc03, 0xbf030f2a, 0xbf1fcf59, 0xbf0f5d1d], [0xbd8f0fa4, 0xbd13265f, 0x3da312b9, 0x3cbca35e, 0xbdfc0e6f, 0x3db4386c, 0x3d87186c, 0x3c380781]],
+                [0xbefd4f7e, 0x3e7e8312, 0xbfe7495f, 0xc00dd033, 0xbfc44328, 0xbf53ed26, 0xbf4fd328, 0xbed3579c],
+                &[[0x3d84b186, 0x3d91a08b, 0x3d72b03a, 0xbddc016b, 0xbd2fc543, 0xbb2b6ea5, 0xbc74cb58, 0x3cb42311]],
+            ),
+            // keras.optimizers.Adam(0.02, 0.5, 0.9, 1e-3), seed 46: plain formulas differ in 3 of 8
+            (
+                Optimizer::Adam { learning_rate: 0.02, beta_1: 0.5, beta_2: 0.9, epsilon: 1e-3 },
+                [0xbf00bf19, 0x3f9be3d5, 0xbe8ad02a, 0x3f3aed4b, 0xbf95abce, 0xbfb6f8c5, 0xbcbea690, 0xbee54510],
+                [[0x3a035b0a, 0x3b43db64, 0x3aebc6a3, 0xbb057881, 0xbbad2439, 0xbbc4461d, 0x3aafef57, 0x3c202b2b], [0xbe4228f3, 0xbce341c6, 0x3e014a31, 0x3cfb6c74, 0xbe4bdfb7, 0x3aeba323, 0x3db1904a, 0x3e087d5e], [0xbab2c153, 0x3adb28e5, 0x3bd129b2, 0x3b7e676e, 0xbb6e6a08, 0x3b51a7bd, 0xbabd144f, 0xb9d798b3], [0x3be1a25d, 0x3d1abaa5, 0xbcb2fc7e, 0x3c9ce161, 0x3ae11eb7, 0x3c94a056, 0x3c9b4dd0, 0xbb1d1e33]],
+                [0xbef23380, 0x3f9be481, 0xbe9e5c84, 0x3f322676, 0xbf8fb676, 0xbfb7d75a, 0xbd86f608, 0xbefe39e9],
+                &[[0xbca87dff, 0x3c8346c6, 0x3bd7294c, 0x3c698d13, 0xbccefea2, 0x3c1f472e, 0x3ca42aab, 0x3c82d53c], [0x3b3f2b62, 0x3957f146, 0x3ab00442, 0x38f06630, 0x3b52a6c0, 0x3819fe19, 0x3a291eb2, 0x3abd9d16]],
+            ),
+            // keras.optimizers.RMSprop(0.005, 0.8, 0.0, 1e-5), seed 9: plain formulas differ in 2 of 8
+            (
+                Optimizer::RmsProp { learning_rate: 0.005, rho: 0.8, momentum: 0.0, epsilon: 1e-5, centered: false },
+                [0xbf4d86b9, 0x3e78ada5, 0xbfd40321, 0x3f27f67d, 0x3f925cab, 0xbee7bca1, 0x3edc68a1, 0x3e807a3c],
+                [[0xbb64a6d8, 0xbbfa04a8, 0xbc935039, 0x3c4c7256, 0xb9dcf18e, 0x3cb6cf91, 0x3bef8703, 0x3b210fca], [0x3f43306e, 0xbe8df021, 0x3f5c1141, 0xbe5f5c67, 0x3dd0874d, 0xbf5570ab, 0x3fa43b2b, 0xbd52e184], [0x3b4c7e33, 0xbb60cd07, 0x3b419680, 0xbb93b0ff, 0x3b098212, 0xbb83a99a, 0xbbe7a6af, 0xbb15bf02], [0x3a79b4ea, 0x381c7d8f, 0x3a65ecaa, 0x3924d3f3, 0xba1fb454, 0x384b2054, 0x3aed817c, 0xb9a54d4f]],
+                [0xbf4f23af, 0x3e86562c, 0xbfd41e57, 0x3f28649d, 0x3f90ff4e, 0xbee770dc, 0x3ed29869, 0x3e849666],
+                &[[0x3d9866c1, 0x3c214cb8, 0x3dc1ca26, 0x3bc8308a, 0x3aae0a81, 0x3db65622, 0x3e57ca14, 0x39b2a7dc]],
+            ),
+            // keras.optimizers.RMSprop(0.002, 0.9, 0.5, 1e-7, centered=True), seed 29: plain formulas differ in 3 of 8
+            (
+                Optimizer::RmsProp { learning_rate: 0.002, rho: 0.9, momentum: 0.5, epsilon: 1e-7, centered: true },
+                [0xbec8a32a, 0x3d4c7956, 0xbe29279c, 0xbe2c002b, 0x3d803cc1, 0xbe6720ce, 0x3e980643, 0xbd4843e1],
+                [[0x3e432838, 0xbe61b83b, 0xbdf7ce2c, 0xbe930d1d, 0xbf0f6d2a, 0xbf3fbd98, 0x3ca53aeb, 0xbe8ea886], [0xbef46988, 0x3eafcffc, 0x3eeefb03, 0x3f105dbe, 0x3f429d7e, 0x401ce948, 0x3e781582, 0x3e01f0d8], [0xbda6c130, 0x3dd92507, 0x3e07f16b, 0x3cb0c994, 0xbb7e6202, 0x3cdca67f, 0xbdc9883b, 0xbcd2295d], [0x3f9818aa, 0xbf2dbdcc, 0x3e7e8434, 0x3efdd62c, 0x3f3d5aab, 0xbe9665d9, 0xbef0dac7, 0xbfbec467]],
+                [0xbecbe642, 0x3d65301f, 0xbe2df2dd, 0xbe2e66a6, 0x3d7cb89d, 0xbe64c42e, 0x3e9084eb, 0xbd0a28ad],
+                &[[0x3e26ce8a, 0x3d766fae, 0x3cd8e8e3, 0x3d66fd71, 0x3dfec8da, 0x3f0956e5, 0x3ce39d07, 0x3e6aa476], [0x3b9dddac, 0xbb8b31cd, 0x3ba44d2e, 0x3ba8306f, 0x3b9d7da7, 0xb85e5130, 0xbb943e3a, 0xbbe70b5a], [0x3db19c4f, 0xbd3ecb29, 0x3d86bcda, 0x3d9c2e77, 0x3dc13b75, 0x3defb245, 0xbd0e8ec0, 0xbe2540a0]],
+            ),
+
+        ];
+        for (opt, w0, grads, want_w, want_slots) in cases {
+            let mut w = f(&w0);
+            let mut slots = vec![vec![0.0f32; 8]; opt.slots()];
+            for (t, g) in grads.iter().enumerate() {
+                step(opt, &mut w, &f(g), &mut slots, t as u64 + 1);
+            }
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&w), want_w, "{opt:?} weights");
+            assert_eq!(slots.len(), want_slots.len(), "{opt:?}");
+            for (s, want) in slots.iter().zip(want_slots) {
+                assert_eq!(bits(s), want, "{opt:?} slots");
+            }
+        }
+    }
+
+    /// `jnp.power(jnp.float32(β), jnp.float32(t))` on the CPU (jax 0.10.2): glibc's powf,
+    /// not always the correctly rounded power (noted where it differs), and 0 where the power
+    /// is subnormal.
+    #[test]
+    fn adam_powers_match_xla() {
+        let cases: [(f64, u32, u32); 9] = [
+            (0.999, 9, 0x3f7db48a),
+            (0.999, 873, 0x3ed5c509), // correctly rounded 0x3ed5c508
+            (0.99, 349, 0x3cf5834e),  // correctly rounded 0x3cf5834d
+            (0.95, 58, 0x3d51167c),   // correctly rounded 0x3d51167b
+            (0.8, 171, 0x23f754bf),   // correctly rounded 0x23f754be
+            (0.9, 685, 0x0b6b37d1),   // correctly rounded 0x0b6b37d0
+            (0.9, 829, 0x00000000),   // subnormal 0x007f1036, flushed
+            (0.5, 126, 0x00800000),
+            (0.5, 127, 0x00000000), // subnormal 0x00400000, flushed
+        ];
+        for (beta, t, want) in cases {
+            let got = xla::powf(beta as f32, t as f32);
+            assert_eq!(got.to_bits(), want, "{beta}^{t}: {got:e}");
+        }
+        assert_eq!(xla::powf(0.0, 1.0), 0.0);
+        assert_eq!(xla::powf(1.0, 1e6), 1.0);
+    }
+
+    /// `jax.jit(jax.lax.rsqrt)` on the CPU (jax 0.10.2, AMD Zen 4): inputs where it is not the
+    /// correctly rounded `1/√x` (noted), special values, and over one input per entry of the
+    /// estimate's table (`x` with bits `0x3f800000 + 2048·i + 1024`, i < 8192, covering
+    /// `[1, 4)`) the sum of the result bits.
+    #[test]
+    fn rsqrt_matches_xla() {
+        let cases: [(u32, u32); 12] = [
+            (0x40f6e323, 0x3eb8546f), // 7.7152267: correctly rounded 0x3eb85470
+            (0x335a6ee7, 0x458a9208), // 5.0857945e-08: correctly rounded 0x458a9209
+            (0x35e6fd27, 0x443e9159), // 1.7210012e-06: correctly rounded 0x443e9158
+            (0x34ea0ad2, 0x44bd5210), // 4.359377e-07: correctly rounded 0x44bd5211
+            (0x3a612d72, 0x42087ac0), // 0.0008589841: correctly rounded 0x42087ac1
+            (0x43909e3f, 0x3d70d7bd), // 289.2363: correctly rounded 0x3d70d7be
+            (0x00000000, 0x7f800000), // 0
+            (0x000116c2, 0x7f800000), // 1e-40, subnormal: read as 0
+            (0x7f800000, 0x00000000), // ∞
+            (0x3f800000, 0x3f800000), // 1
+            (0x40800000, 0x3f000000), // 4
+            (0x3e800000, 0x40000000), // 0.25
+        ];
+        for (x, want) in cases {
+            let got = xla::rsqrt(f32::from_bits(x));
+            assert_eq!(got.to_bits(), want, "rsqrt({:e})", f32::from_bits(x));
+        }
+        let sum: u64 = (0..8192u32)
+            .map(|i| u64::from(xla::rsqrt(f32::from_bits(0x3f80_0000 + 2048 * i + 1024)).to_bits()))
+            .sum();
+        assert_eq!(sum, 0x7e6a09e62dd);
+        assert!(xla::rsqrt(-1.0).is_nan() && xla::rsqrt(-0.0).is_nan());
     }
 
     #[test]
