@@ -507,8 +507,8 @@ fn names<T>(all: &[(&'static str, T)]) -> Vec<&'static str> {
 /// core's `ParamSpec`s), `losses`, `activations`, `initializers`, `data_kinds` (with the
 /// slope and intercept choosing one sets), `backends`, `limits` (every constant of
 /// `nnplay::limits`, by its Rust name), `fields` (the bounds of the other numeric fields, by
-/// config path; `model.layers.units` for every layer's units), `hidden_layer` (what "add a
-/// layer" inserts) and `default_config`.
+/// config path; `model.layers.units` for every layer's units) and `hidden_layer` (what "add a
+/// layer" inserts). The default config is `defaultConfig()`.
 #[wasm_bindgen]
 pub fn schema() -> Result<JsValue, JsError> {
     use crate::limits as l;
@@ -544,7 +544,6 @@ pub fn schema() -> Result<JsValue, JsError> {
         },
         "fields": fields,
         "hidden_layer": crate::config::LayerConfig::new(16, "tanh"),
-        "default_config": Config::default(),
     });
     to_js(&v)
 }

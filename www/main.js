@@ -117,7 +117,8 @@ async function start() {
   }
   const w = app.wasm;
   app.schema = plain(w.schema());
-  app.defaults = app.schema.default_config;
+  // The engine's JSON, in the field order of every config it hands back (URL diffs compare text).
+  app.defaults = JSON.parse(w.defaultConfig());
   fillBackendSelect();
 
   controls = new Controls({
