@@ -239,11 +239,13 @@ function keepsModel(prev, next) {
 function refuse(text) {
   ui.showError(text);
   controls.render(app.config);
+  $('backend').value = app.config.backend;
 }
 
 /** Applies `mutate` to a copy of the config in force, then applies the result. */
 function edit(mutate) {
   return change(() => {
+    if (!app.config) return false; // before the first experiment is built
     const next = structuredClone(app.config);
     mutate(next);
     return apply(next, { push: true });
@@ -769,7 +771,7 @@ function wireEvents() {
     applyI18n();
     $('explain').innerHTML = explanationHtml();
     updateSpeedText();
-    controls.render(app.config);
+    if (app.config) controls.render(app.config);
     redrawAll();
   });
 

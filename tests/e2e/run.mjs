@@ -54,6 +54,9 @@ function assert(cond, msg) {
 
 let skipRest = false;
 
+// The console errors and page errors of the pass in progress (printed when the page fails to start).
+let currentProblems = [];
+
 /** Thrown by a check that cannot run here: it is counted and printed as skipped. */
 class Skip extends Error {}
 
@@ -83,6 +86,7 @@ async function check(name, fn, { essential = false } = {}) {
     failed++;
     if (essential) skipRest = true;
     console.log(`  FAIL ${name}: ${e.message.split('\n')[0]}`);
+    if (essential) for (const p of currentProblems.slice(0, 5)) console.log(`       ${p}`);
   }
 }
 
@@ -180,6 +184,7 @@ async function suite(label, webgpu, base) {
   });
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
   const problems = [];
+  currentProblems = problems;
   const watch = (page) => {
     page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
