@@ -154,3 +154,44 @@ async fn browser_webgpu_runs_every_matmul_pipeline_like_the_cpu() {
         }
     }
 }
+
+/// The page builds its controls from `schema()`: it must reach JS whole (every number a JS
+/// number, MAX_SEED = 2^53 included) and list what the core has.
+#[wasm_bindgen_test]
+fn schema_reaches_js_with_every_option_and_limit() {
+    let js = nnplay::wasm_api::schema().unwrap_or_else(|_| panic!("schema() threw"));
+    let s: serde_json::Value = serde_wasm_bindgen::from_value(js).unwrap();
+    let optimizers = s["optimizers"].as_array().unwrap();
+    assert_eq!(optimizers.len(), nnplay::optim::OPTIMIZERS.len());
+    for (got, spec) in optimizers.iter().zip(nnplay::optim::OPTIMIZERS.iter()) {
+        assert_eq!(got["name"], spec.name);
+        let params: Vec<&str> = got["params"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        let want: Vec<&str> = spec.params.iter().map(|p| p.name).collect();
+        assert_eq!(params, want, "{}", spec.name);
+    }
+    let rmsprop = &optimizers[2]["params"];
+    assert_eq!(rmsprop[1]["name"], "rho");
+    assert_eq!(rmsprop[4]["kind"], "bool");
+    assert_eq!(s["losses"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        s["activations"].as_array().unwrap().len(),
+        nnplay::Activation::ALL.len()
+    );
+    assert_eq!(s["data_kinds"][0]["slope"], 0.5);
+    let l = &s["limits"];
+    assert_eq!(l["MAX_UNITS"], nnplay::limits::MAX_UNITS as u64);
+    assert_eq!(
+        l["MAX_SEED"].as_f64().unwrap(),
+        nnplay::limits::MAX_SEED as f64
+    );
+    assert_eq!(s["fields"]["data.n"]["min"], 2.0);
+    assert_eq!(s["fields"]["training.batch_size"]["nullable"], true);
+    let hidden: nnplay::config::LayerConfig =
+        serde_json::from_value(s["hidden_layer"].clone()).unwrap();
+    assert_eq!(hidden.activation, "tanh");
+}

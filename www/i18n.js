@@ -44,9 +44,14 @@ const STRINGS = {
     'model.outputNote': 'The last layer has one unit: the predicted y.',
     'model.loss': 'Loss',
     'model.optimizer': 'Optimizer',
-    'model.lr': 'Learning rate',
-    'model.momentum': 'Momentum',
-    'model.nesterov': 'Nesterov',
+    'opt.learning_rate': 'Learning rate',
+    'opt.momentum': 'Momentum',
+    'opt.nesterov': 'Nesterov momentum',
+    'opt.beta_1': 'β₁ (first-moment decay)',
+    'opt.beta_2': 'β₂ (second-moment decay)',
+    'opt.epsilon': 'ε (added to the denominator)',
+    'opt.rho': 'ρ (mean-square decay)',
+    'opt.centered': 'Centered (divide by the variance)',
     'model.batch': 'Batch size (empty: all training points)',
     'model.logEvery': 'Log every (steps)',
     'model.steps': 'Evaluate after (steps)',
@@ -112,8 +117,13 @@ const STRINGS = {
 
     'err.prefix': 'Problem: ',
     'err.dismiss': 'Dismiss',
-    'err.config': 'These settings are not valid: {error}',
-    'err.url': 'The settings in the link could not be read ({error}); the tutorial\'s defaults are used instead.',
+    'err.config': 'This change was not applied, the experiment stays as it was: {error}',
+    'err.url': 'The settings in the link could not be used ({error}); the tutorial\'s defaults are used instead.',
+    'err.url.kept': 'The settings in the address could not be used ({error}); the experiment stays as it was.',
+    'err.link.format': 'it is not a link of this page',
+    'err.link.decode': 'it is damaged: {detail}',
+    'err.link.object': 'it holds no settings object',
+    'err.stale': 'the experiment changed meanwhile',
     'err.wasm': 'The network engine could not be loaded: {error}',
     'err.wasmTimeout': 'the engine did not start within 30 seconds',
     'err.number': '{field}: “{value}” is not a number.',
@@ -165,9 +175,14 @@ const STRINGS = {
     'model.outputNote': '最后一层只有一个神经元：输出预测的 y。',
     'model.loss': '损失函数',
     'model.optimizer': '优化器',
-    'model.lr': '学习率',
-    'model.momentum': '动量',
-    'model.nesterov': 'Nesterov 动量',
+    'opt.learning_rate': '学习率',
+    'opt.momentum': '动量',
+    'opt.nesterov': 'Nesterov 动量',
+    'opt.beta_1': 'β₁（一阶矩衰减率）',
+    'opt.beta_2': 'β₂（二阶矩衰减率）',
+    'opt.epsilon': 'ε（加在分母上）',
+    'opt.rho': 'ρ（均方衰减率）',
+    'opt.centered': '中心化（除以方差）',
     'model.batch': '批大小（留空：全部训练点）',
     'model.logEvery': '每隔多少步输出',
     'model.steps': '训练多少步后测试',
@@ -233,8 +248,13 @@ const STRINGS = {
 
     'err.prefix': '问题：',
     'err.dismiss': '关闭',
-    'err.config': '这些设置无效：{error}',
-    'err.url': '无法读取链接中的设置（{error}），改用教程的默认设置。',
+    'err.config': '这项修改没有生效，实验保持原样：{error}',
+    'err.url': '无法使用链接中的设置（{error}），改用教程的默认设置。',
+    'err.url.kept': '无法使用地址中的设置（{error}），实验保持原样。',
+    'err.link.format': '这不是本页面的链接',
+    'err.link.decode': '链接已损坏：{detail}',
+    'err.link.object': '链接中没有设置对象',
+    'err.stale': '实验在此期间已经改变',
     'err.wasm': '无法加载网络引擎：{error}',
     'err.wasmTimeout': '引擎在 30 秒内没有启动',
     'err.number': '{field}：“{value}”不是数字。',
@@ -315,10 +335,29 @@ export function lang() {
   return current;
 }
 
-/** The string `key` with `{name}` replaced from `vars`. */
+const missing = new Set();
+
+/**
+ * The string `key` with `{name}` replaced from `vars`. A key the current language lacks shows
+ * as `⟦key⟧` (never silently in another language) and is remembered for `missingKeys()`.
+ */
 export function t(key, vars = {}) {
-  const s = STRINGS[current][key] ?? STRINGS.en[key] ?? key;
+  const s = STRINGS[current][key];
+  if (s === undefined) {
+    missing.add(`${current}:${key}`);
+    return `⟦${key}⟧`;
+  }
   return s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+}
+
+/** The `lang:key` pairs asked for and not found so far (the e2e suite checks it is empty). */
+export function missingKeys() {
+  return [...missing];
+}
+
+/** The keys of one language's strings (the e2e suite checks both languages have the same). */
+export function keysOf(language) {
+  return Object.keys(STRINGS[language] ?? {});
 }
 
 export function explanationHtml() {

@@ -19,9 +19,11 @@ const darkScheme = matchMedia('(prefers-color-scheme: dark)');
 
 const app = {
   wasm: null,
+  schema: null,
   defaults: null,
+  // The config in force: the one the running Experiment was built from (with the edits that
+  // kept its weights). An edit replaces it only once the new experiment is built.
   config: null,
-  backendChoice: 'auto',
   exp: null,
   generation: 0,
   playing: false,
@@ -41,6 +43,25 @@ let queue = Promise.resolve();
 function serial(fn) {
   const p = queue.then(fn);
   queue = p.catch(() => {});
+  return p;
+}
+
+/**
+ * Calls `fn(app.exp)` in the queue if the experiment of generation `gen` is still the one in
+ * force by then; otherwise resolves to `STALE` without touching the new one (callers check
+ * the generation after awaiting anyway).
+ */
+const STALE = Symbol('stale');
+function onExp(gen, fn) {
+  return serial(() => (gen === app.generation && app.exp ? fn(app.exp) : STALE));
+}
+
+// Changes of the experiment (edits, Reset, Back/Forward) run one at a time, each from the
+// config the previous one left in force.
+let changes = Promise.resolve();
+function change(fn) {
+  const p = changes.then(fn);
+  changes = p.catch((e) => ui.showError(t('err.generic', { error: ui.message(e) })));
   return p;
 }
 
@@ -95,34 +116,88 @@ async function start() {
     return;
   }
   const w = app.wasm;
+  app.schema = plain(w.schema());
+  // The engine's JSON, in the field order of every config it hands back (URL diffs compare text).
   app.defaults = JSON.parse(w.defaultConfig());
-  const { changes, error } = url.readHashChanges();
-  app.config = app.defaults;
-  if (error) ui.showError(t('err.url', { error }));
-  else {
-    try {
-      app.config = JSON.parse(w.normalizeConfig(JSON.stringify(url.merge(app.defaults, changes))));
-    } catch (e) {
-      ui.showError(t('err.url', { error: ui.message(e) }));
-    }
-  }
-  app.backendChoice = query.backend ?? app.config.backend;
-  $('backend').value = app.backendChoice;
+  fillBackendSelect();
 
   controls = new Controls({
-    activations: Array.from(w.activationNames()),
-    onChange: applyConfig,
-    onError: ui.showError,
+    schema: app.schema,
+    edit: (mutate) => edit(mutate),
+    refuse,
     newSeed: () => w.randomSeed(),
     currentPoints,
   });
-  controls.render(app.config);
-
   surfaces.fit = new Surface($('fit-canvas'), drawMain);
   surfaces.loss = new Surface($('loss-canvas'), drawLossPlot);
   wireEvents();
-  await rebuild();
+
+  // The link's experiment if it can be read and built; else the default one, with a message,
+  // and the link's hash is dropped so that the address holds what the page shows.
+  const linked = configFromUrl();
+  let config = linked.config ?? withQueryBackend(app.defaults);
+  let problem = linked.problem;
+  let exp;
+  try {
+    exp = await build(config);
+  } catch (e) {
+    if (config === app.defaults || !linked.config) throw e;
+    problem = ui.message(e);
+    config = withQueryBackend(app.defaults);
+    exp = await build(config);
+  }
+  if (problem) ui.showError(t('err.url', { error: problem }));
+  app.config = config;
+  url.writeConfig(config, app.defaults);
+  controls.render(config);
+  await install(exp);
+  addEventListener('popstate', () => change(followUrl));
+  addEventListener('hashchange', () => change(followUrl));
   performance.mark('nnplay:ready');
+}
+
+/** The backend select's options: the engine's backend names, with their words. */
+function fillBackendSelect() {
+  $('backend').replaceChildren(...app.schema.backends.map((b) => {
+    const o = document.createElement('option');
+    o.value = b;
+    o.dataset.i18n = `backend.${b}`;
+    o.textContent = t(`backend.${b}`);
+    return o;
+  }));
+}
+
+/** `config` with the backend of `?backend=` (when it names one of the engine's). */
+function withQueryBackend(config) {
+  const b = url.readQuery().backend;
+  return b && app.schema.backends.includes(b) && b !== config.backend ? { ...config, backend: b } : config;
+}
+
+/**
+ * The config the address describes, checked by the engine: `{config}`, or `{problem}` (words
+ * in the page's language, with the engine's message) when it cannot be read or is invalid.
+ */
+function configFromUrl() {
+  const { changes: diff, problem, detail } = url.readHashChanges();
+  if (problem) return { problem: t(`err.link.${problem}`, { detail }) };
+  try {
+    const normal = normalize(url.merge(app.defaults, diff));
+    return { config: withQueryBackend(normal) };
+  } catch (e) {
+    return { problem: ui.message(e) };
+  }
+}
+
+/** Back, Forward or an edited address: builds what it describes, or keeps the experiment. */
+async function followUrl() {
+  const { config, problem } = configFromUrl();
+  if (problem) {
+    ui.showError(t('err.url.kept', { error: problem }));
+    url.writeConfig(app.config, app.defaults);
+    return;
+  }
+  if (same(config, app.config)) return;
+  if (!(await apply(config, { push: false }))) url.writeConfig(app.config, app.defaults);
 }
 
 // ---------- the experiment ----------
@@ -137,55 +212,139 @@ function renderText() {
   }
 }
 
-/** Takes an edited config: checks it, stores it in the URL, rebuilds the run. */
-function applyConfig(next) {
-  let normal;
-  try {
-    normal = JSON.parse(app.wasm.normalizeConfig(JSON.stringify(next)));
-  } catch (e) {
-    ui.showError(t('err.config', { error: ui.message(e) }));
-    return;
-  }
-  app.config = normal;
-  url.writeConfig(app.config, app.defaults);
-  controls.render(app.config);
-  rebuild();
+/** The engine's check of a config: the config with defaults filled in, or a thrown message. */
+function normalize(config) {
+  return JSON.parse(app.wasm.normalizeConfig(JSON.stringify(config)));
 }
 
-/** A fresh Experiment for the current config and backend choice (Reset does this too). */
-async function rebuild() {
-  const gen = ++app.generation;
-  pause(false);
-  const json = JSON.stringify(app.config);
-  const choice = app.backendChoice;
-  renderText();
-  let made;
+function same(a, b) {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Whether `next` differs from `prev` only where the running model can follow without a rebuild:
+ * the learning rate (the engine changes it in place) and the training schedule the page keeps
+ * (`steps`, `log_every`).
+ */
+function keepsModel(prev, next) {
+  const strip = (c) => ({
+    ...c,
+    optimizer: { ...c.optimizer, learning_rate: null },
+    training: { ...c.training, steps: null, log_every: null },
+  });
+  return same(strip(prev), strip(next));
+}
+
+/** Says why an edit was refused and shows the forms of the config still in force. */
+function refuse(text) {
+  ui.showError(text);
+  controls.render(app.config);
+  $('backend').value = app.config.backend;
+}
+
+/** Applies `mutate` to a copy of the config in force, then applies the result. */
+function edit(mutate) {
+  return change(() => {
+    if (!app.config) return false; // before the first experiment is built
+    const next = structuredClone(app.config);
+    mutate(next);
+    return apply(next, { push: true });
+  });
+}
+
+/**
+ * Builds first, commits after: checks `next` and builds its experiment (or, for an edit that
+ * keeps the model, changes the running one); only then does `next` replace the config in
+ * force, in the forms, the address (a new history entry when `push` and the experiment was
+ * rebuilt) and the plots. When anything fails, the message says why and the config, the
+ * address and the running experiment stay as they were. Resolves to whether it was applied.
+ */
+async function apply(next, { push }) {
+  let normal;
   try {
-    made = await serial(async () => {
-      let exp;
+    normal = normalize(next);
+  } catch (e) {
+    refuse(t('err.config', { error: ui.message(e) }));
+    return false;
+  }
+  const prev = app.config;
+  if (same(normal, prev)) {
+    controls.render(prev);
+    return true;
+  }
+  if (app.run && !app.run.diverged && keepsModel(prev, normal)) {
+    const lr = normal.optimizer.learning_rate;
+    if (lr !== prev.optimizer.learning_rate) {
+      const gen = app.generation;
       try {
-        exp = await app.wasm.Experiment.create(json, choice);
+        const r = await onExp(gen, (exp) => exp.setLearningRate(lr));
+        if (r === STALE) throw new Error(t('err.stale'));
       } catch (e) {
-        if (choice !== 'webgpu') throw e;
-        ui.showError(t('backend.fallback', { error: ui.message(e) }));
-        exp = await app.wasm.Experiment.create(json, 'cpu');
-      }
-      if (gen !== app.generation) {
-        exp.free();
+        refuse(t('err.config', { error: ui.message(e) }));
         return false;
       }
-      app.exp?.free();
-      app.exp = exp;
-      return true;
-    });
-  } catch (e) {
-    ui.showError(t('err.config', { error: ui.message(e) }));
-    return;
+    }
+    commit(normal, false);
+    return true;
   }
-  if (!made) return;
-  const exp = app.exp;
-  $('backend-line').textContent = exp.backendLine;
-  $('backend-line').dataset.backend = exp.backend;
+  let exp;
+  try {
+    exp = await build(normal);
+  } catch (e) {
+    refuse(t('err.config', { error: ui.message(e) }));
+    return false;
+  }
+  commit(normal, push);
+  await install(exp);
+  return true;
+}
+
+/** Makes `config` the one in force: forms, address, code text. */
+function commit(config, push) {
+  app.config = config;
+  url.writeConfig(config, app.defaults, { push });
+  controls.render(config);
+  renderText();
+  $('backend').value = config.backend;
+}
+
+/**
+ * A new Experiment for `config` on its backend. When WebGPU was asked for and cannot start,
+ * it says so and builds on the CPU. Throws the engine's message when the config cannot be built.
+ */
+async function build(config) {
+  const json = JSON.stringify(config);
+  try {
+    return await app.wasm.Experiment.create(json, config.backend);
+  } catch (e) {
+    if (config.backend !== 'webgpu') throw e;
+    ui.showError(t('backend.fallback', { error: ui.message(e) }));
+    return app.wasm.Experiment.create(json, 'cpu');
+  }
+}
+
+/** Reset: the same config, trained from its initial weights again. */
+function reset() {
+  return change(async () => {
+    const exp = await build(app.config);
+    await install(exp);
+  });
+}
+
+/** Puts `exp` in place of the running experiment (which is freed) and starts a fresh run. */
+async function install(exp) {
+  pause(false);
+  await serial(() => {
+    app.generation++;
+    app.playing = false;
+    const old = app.exp;
+    app.exp = exp;
+    old?.free();
+  });
+  setPlayButtons();
+  renderText();
+  $('backend').value = app.config.backend;
+  showBackend();
   const d = plain(exp.dataset());
   app.run = freshRun();
   const run = app.run;
@@ -200,6 +359,17 @@ async function rebuild() {
   await refreshFit();
   showStats();
   redrawAll();
+  // Which experiment is on show (the e2e suite waits on it).
+  document.body.dataset.experiment = String(app.generation);
+}
+
+/** The backend line: the engine's words for the backend that runs (it changes after a fallback). */
+function showBackend() {
+  const exp = app.exp;
+  if (!exp) return;
+  const line = exp.backendLine;
+  if ($('backend-line').textContent !== line) $('backend-line').textContent = line;
+  $('backend-line').dataset.backend = exp.backend;
 }
 
 // The engine may hand back JS Maps for JSON objects: plain objects are easier to read.
@@ -234,7 +404,7 @@ async function refreshFit() {
   const xs = fitXs();
   const hx = app.hoverX;
   const ask = hx === null ? xs : Float32Array.from([...xs, hx]);
-  const ys = await serial(() => app.exp.predict(ask));
+  const ys = await onExp(gen, (exp) => exp.predict(ask));
   if (gen !== app.generation) return;
   run.fit = { xs, ys: ys.subarray(0, FIT_POINTS) };
   run.hover = hx === null ? null : { x: hx, y: ys[FIT_POINTS] };
@@ -279,7 +449,7 @@ async function trainChunk(n) {
   const run = app.run;
   const gen = app.generation;
   const t0 = performance.now();
-  const losses = await serial(() => app.exp.train(n));
+  const losses = await onExp(gen, (exp) => exp.train(n));
   if (gen !== app.generation) return false;
   const dt = performance.now() - t0;
   app.msPerStep = 0.7 * app.msPerStep + 0.3 * Math.max(1e-4, dt / n);
@@ -315,7 +485,7 @@ async function trainChunk(n) {
 
 async function sampleTest(index) {
   const gen = app.generation;
-  const cost = await serial(() => app.exp.testCost());
+  const cost = await onExp(gen, (exp) => exp.testCost());
   if (gen !== app.generation) return;
   app.run.test.push([index, cost]);
   $('test-cost').textContent = ui.f32(cost);
@@ -325,8 +495,8 @@ async function sampleTest(index) {
 async function snapshot(k) {
   const gen = app.generation;
   const xs = fitXs();
-  const ys = await serial(() => app.exp.predict(xs));
-  const cost = await serial(() => app.exp.testCost());
+  const ys = await onExp(gen, (exp) => exp.predict(xs));
+  const cost = await onExp(gen, (exp) => exp.testCost());
   if (gen !== app.generation) return;
   app.run.panels[k] = { fit: { xs, ys }, cost };
   drawGridPanel(k);
@@ -426,7 +596,7 @@ function setPlayButtons() {
 async function evaluate() {
   const gen = app.generation;
   const cost = await sampleTestAt();
-  const weights = plain(await serial(() => app.exp.weights()));
+  const weights = plain(await onExp(gen, (exp) => exp.weights()));
   if (gen !== app.generation) return;
   log.add(t('log.testCost', { v: ui.f32(cost) }));
   const layers = app.config.model.layers;
@@ -441,7 +611,9 @@ async function evaluate() {
 }
 
 async function sampleTestAt() {
-  const cost = await serial(() => app.exp.testCost());
+  const gen = app.generation;
+  const cost = await onExp(gen, (exp) => exp.testCost());
+  if (gen !== app.generation) return undefined;
   $('test-cost').textContent = ui.f32(cost);
   return cost;
 }
@@ -462,15 +634,12 @@ function diverged(index, value) {
   })}`;
   const apply = $('diverge-apply');
   apply.textContent = t('diverge.apply', { stable });
-  apply.onclick = () => {
-    const next = structuredClone(app.config);
-    next.optimizer.learning_rate = stable;
-    applyConfig(next);
-  };
+  apply.onclick = () => edit((c) => { c.optimizer.learning_rate = stable; });
   $('diverge').hidden = false;
 }
 
 function showStats() {
+  showBackend();
   const run = app.run;
   const done = stepsDone();
   $('step-count').textContent = String(done);
@@ -574,7 +743,7 @@ function wireEvents() {
   $('step100').addEventListener('click', guarded(() => { pause(false); return queueAdvance(100); }));
   $('play').addEventListener('click', play);
   $('pause').addEventListener('click', () => pause(true));
-  $('reset').addEventListener('click', guarded(() => rebuild()));
+  $('reset').addEventListener('click', guarded(() => reset()));
   $('evaluate').addEventListener('click', guarded(() => { pause(false); return evaluate(); }));
   $('speed').addEventListener('input', updateSpeedText);
   $('loss-log').addEventListener('change', drawLossPlot);
@@ -590,10 +759,10 @@ function wireEvents() {
     }
     const points = [];
     for (let i = 0; i + 1 < flat.length; i += 2) points.push([flat[i], flat[i + 1]]);
-    const next = structuredClone(app.config);
-    next.data.kind = 'custom';
-    next.data.points = points;
-    applyConfig(next);
+    edit((c) => {
+      c.data.kind = 'custom';
+      c.data.points = points;
+    });
   });
 
   $('lang').addEventListener('change', () => {
@@ -602,15 +771,14 @@ function wireEvents() {
     applyI18n();
     $('explain').innerHTML = explanationHtml();
     updateSpeedText();
-    controls.render(app.config);
+    if (app.config) controls.render(app.config);
     redrawAll();
   });
 
-  $('backend').addEventListener('change', guarded(() => {
-    app.backendChoice = $('backend').value;
-    url.writeQuery('backend', app.backendChoice === 'auto' ? null : app.backendChoice);
-    applyConfig({ ...app.config, backend: app.backendChoice });
-  }));
+  $('backend').addEventListener('change', () => {
+    const backend = $('backend').value;
+    edit((c) => { c.backend = backend; });
+  });
 
   const canvas = $('fit-canvas');
   const dataAt = (e) => {
@@ -629,11 +797,12 @@ function wireEvents() {
   canvas.addEventListener('click', (e) => {
     const p = dataAt(e);
     if (!p) return;
-    const next = structuredClone(app.config);
-    next.data.points = next.data.kind === 'custom' && next.data.points ? next.data.points : currentPoints();
-    next.data.points.push([round6(p.x), round6(p.y)]);
-    next.data.kind = 'custom';
-    applyConfig(next);
+    const shown = currentPoints();
+    edit((c) => {
+      c.data.points = c.data.kind === 'custom' && c.data.points ? c.data.points : shown;
+      c.data.points.push([round6(p.x), round6(p.y)]);
+      c.data.kind = 'custom';
+    });
   });
   $('predict-x').addEventListener('input', () => {
     const v = Number($('predict-x').value);
@@ -641,11 +810,17 @@ function wireEvents() {
   });
 
   $('export-run').addEventListener('click', guarded(async () => {
-    const text = await serial(() => app.exp.record());
-    ui.download('nnplay-run.json', text);
+    const gen = app.generation;
+    const text = await onExp(gen, (exp) => exp.record());
+    if (text === STALE) return;
+    // The engine's record holds the config the run was built with (and its learning rate
+    // now); the logging interval is the page's, which an edit may have changed since.
+    const record = JSON.parse(text);
+    record.config.training.log_every = app.config.training.log_every;
+    ui.download('nnplay-run.json', JSON.stringify(record, null, 2));
   }));
   $('export-config').addEventListener('click', guarded(async () => {
-    ui.download('nnplay-config.json', await serial(() => app.exp.configJson()));
+    ui.download('nnplay-config.json', app.wasm.normalizeConfig(JSON.stringify(app.config)));
   }));
   $('copy-link').addEventListener('click', async () => {
     const link = $('share-link');

@@ -1,13 +1,12 @@
 // The one owner of the page's URL state.
 //
-// - query `?lang=en|zh` and `?backend=auto|webgpu|cpu`: the table QUERY below;
+// - query `?lang=…` (the languages of i18n.js) and `?backend=…` (the core's backend names, which
+//   the page checks once the engine is loaded);
 // - hash `#c=<base64url of JSON>`: the experiment config (the run-record schema), holding only
 //   the fields that differ from the defaults, so the tutorial's own link is just the page.
-
-const QUERY = {
-  lang: { values: ['en', 'zh'] },
-  backend: { values: ['auto', 'webgpu', 'cpu'] },
-};
+//
+// Each experiment the page rebuilds gets its own history entry (Back returns to the previous
+// one); edits that keep the trained model replace the current entry.
 
 function isObject(v) {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -62,13 +61,13 @@ function fromBase64Url(s) {
   return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)));
 }
 
-/** The query settings of QUERY that are present and valid. */
+/** The query settings `lang` and `backend`, lower-cased, as given (the caller checks them). */
 export function readQuery() {
   const params = new URLSearchParams(location.search);
   const out = {};
-  for (const [key, spec] of Object.entries(QUERY)) {
+  for (const key of ['lang', 'backend']) {
     const v = params.get(key);
-    if (v !== null && spec.values.includes(v.toLowerCase())) out[key] = v.toLowerCase();
+    if (v !== null) out[key] = v.toLowerCase();
   }
   return out;
 }
@@ -78,30 +77,42 @@ export function writeQuery(key, value) {
   const url = new URL(location.href);
   if (value === null || value === undefined) url.searchParams.delete(key);
   else url.searchParams.set(key, value);
-  history.replaceState(null, '', url);
+  history.replaceState(history.state, '', url);
 }
 
 /**
  * The config changes stored in the hash: `{changes}` (an object, possibly empty), or
- * `{changes: {}, error}` when the hash cannot be read.
+ * `{changes: {}, problem, detail}` when the hash cannot be read; `problem` is `format` (not
+ * `#c=` and base64url), `decode` (not UTF-8 JSON; `detail` says why) or `object` (JSON, but not
+ * an object).
  */
 export function readHashChanges() {
-  const m = /^#c=([A-Za-z0-9_-]*)$/.exec(location.hash);
   if (!location.hash || location.hash === '#') return { changes: {} };
+  const m = /^#c=([A-Za-z0-9_-]*)$/.exec(location.hash);
+  if (!m) return { changes: {}, problem: 'format' };
+  let changes;
   try {
-    if (!m) throw new Error('unknown link format');
-    const changes = JSON.parse(fromBase64Url(m[1]));
-    if (!isObject(changes)) throw new Error('not a JSON object');
-    return { changes };
+    changes = JSON.parse(fromBase64Url(m[1]));
   } catch (e) {
-    return { changes: {}, error: e.message || String(e) };
+    return { changes: {}, problem: 'decode', detail: e.message || String(e) };
   }
+  if (!isObject(changes)) return { changes: {}, problem: 'object' };
+  return { changes };
 }
 
-/** Stores `config` (an object) in the hash as its differences from `defaults`. */
-export function writeConfig(config, defaults) {
+/**
+ * Stores `config` (an object) in the URL: its differences from `defaults` in the hash and its
+ * backend (unless `auto`) in the query. `push` adds a history entry; otherwise the current one
+ * is replaced.
+ */
+export function writeConfig(config, defaults, { push = false } = {}) {
   const d = diff(config, defaults);
   const url = new URL(location.href);
+  if (config.backend === defaults.backend) url.searchParams.delete('backend');
+  else url.searchParams.set('backend', config.backend);
   url.hash = d ? 'c=' + toBase64Url(JSON.stringify(d)) : '';
-  history.replaceState(null, '', url.hash ? url : url.href.replace(/#$/, ''));
+  const href = url.hash ? url.href : url.href.replace(/#$/, '');
+  if (href === location.href) return;
+  if (push) history.pushState(null, '', href);
+  else history.replaceState(history.state, '', href);
 }

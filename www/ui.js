@@ -11,10 +11,13 @@ export function message(e) {
   return String(e);
 }
 
-/** Shows an error in words in the page's alert area (each distinct message once). */
+/**
+ * Shows an error in words in the page's alert area. Each distinct message shows once: a message
+ * already there moves to the end, so that it is announced again.
+ */
 export function showError(text) {
   const box = $('alerts');
-  for (const p of box.querySelectorAll('.alert-text')) if (p.textContent === text) return;
+  for (const p of box.querySelectorAll('.alert-text')) if (p.textContent === text) p.parentElement.remove();
   const item = document.createElement('div');
   item.className = 'alert';
   const p = document.createElement('p');

@@ -1,6 +1,8 @@
 // End-to-end tests of the page in headless Chromium: serves dist/ on 127.0.0.1, runs every check
 // twice (without WebGPU, then with --enable-unsafe-webgpu), saves screenshots to test-artifacts/,
-// prints the measured figures and `N passed, M failed`; exits non-zero on any failure.
+// prints the measured figures, each pass's `N passed, M failed, K skipped` and the total;
+// exits non-zero on any failure. A check that cannot run in a pass (the WebGPU checks when
+// Chromium offers no adapter) says `skipped` and why; it never passes silently.
 //
 // Usage: node tests/e2e/run.mjs   (after building the page into dist/; NNPLAY_DIST=dir picks another)
 
@@ -27,7 +29,9 @@ const TYPES = {
 
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 const figures = [];
+const passes = [];
 
 function serve() {
   const server = http.createServer((req, res) => {
@@ -50,11 +54,23 @@ function assert(cond, msg) {
 
 let skipRest = false;
 
+// The console errors and page errors of the pass in progress (printed when the page fails to start).
+let currentProblems = [];
+
+/** Thrown by a check that cannot run here: it is counted and printed as skipped. */
+class Skip extends Error {}
+
+// For working on one part: NNPLAY_E2E_ONLY=regex runs the checks whose names match (and the
+// essential ones), NNPLAY_E2E_PASS=cpu|webgpu one pass. The full suite runs when neither is set.
+const ONLY = process.env.NNPLAY_E2E_ONLY ? new RegExp(process.env.NNPLAY_E2E_ONLY) : null;
+const PASS = process.env.NNPLAY_E2E_PASS ?? '';
+
 async function check(name, fn, { essential = false } = {}) {
   const t0 = Date.now();
+  if (ONLY && !essential && !ONLY.test(name)) return;
   if (skipRest) {
     failed++;
-    console.log(`  FAIL ${name}: skipped (the page did not start)`);
+    console.log(`  FAIL ${name}: not run (the page did not start)`);
     return;
   }
   try {
@@ -62,9 +78,15 @@ async function check(name, fn, { essential = false } = {}) {
     passed++;
     console.log(`  ok   ${name} (${Date.now() - t0} ms)`);
   } catch (e) {
+    if (e instanceof Skip) {
+      skipped++;
+      console.log(`  skip ${name}: skipped: ${e.message}`);
+      return;
+    }
     failed++;
     if (essential) skipRest = true;
     console.log(`  FAIL ${name}: ${e.message.split('\n')[0]}`);
+    if (essential) for (const p of currentProblems.slice(0, 5)) console.log(`       ${p}`);
   }
 }
 
@@ -79,6 +101,63 @@ const stepCount = (page) => page.$eval('#step-count', (e) => Number(e.dataset.va
 const trainCost = (page) => page.$eval('#train-cost', (e) => Number(e.dataset.value));
 const untilStep = (page, n, timeout) =>
   waitFor(page, (n) => Number(document.querySelector('#step-count').dataset.value) === n, n, timeout);
+
+/** The config changes in the page's hash (`{}` without one). */
+const hashConfig = (page) => page.evaluate(() => {
+  const m = /^#c=([A-Za-z0-9_-]*)$/.exec(location.hash);
+  if (!m) return {};
+  const bin = atob(m[1].replace(/-/g, '+').replace(/_/g, '/'));
+  return JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))));
+});
+
+/** The value of every form control that edits the config, by id. */
+const controlValues = (page) => page.$$eval('#data-controls [id], #model-controls [id], #layers [id], #backend',
+  (els) => Object.fromEntries(els.map((e) => [e.id, e.type === 'checkbox' ? e.checked : e.value ?? null])));
+
+const alertTexts = (page) => page.$$eval('#alerts .alert-text', (ps) => ps.map((p) => p.textContent));
+const clearAlerts = (page) => page.$eval('#alerts', (e) => e.replaceChildren());
+const waitAlert = (page, re, timeout = 15000) => waitFor(page, (src) => {
+  const r = new RegExp(src);
+  return [...document.querySelectorAll('#alerts .alert-text')].some((p) => r.test(p.textContent));
+}, re.source, timeout);
+
+/** Runs `fn` (an edit) and waits until the page shows the experiment it rebuilt. */
+async function rebuilt(page, fn, timeout = 30000) {
+  const id = await page.$eval('body', (b) => Number(b.dataset.experiment ?? 0));
+  await fn();
+  await waitFor(page, (id) => Number(document.body.dataset.experiment ?? 0) > id, id, timeout);
+}
+
+/** Types `value` into a form control and commits it (a `change` event), as a person would. */
+async function setField(page, selector, value) {
+  await page.fill(selector, String(value));
+  await page.dispatchEvent(selector, 'change');
+}
+
+/** Everything a refused edit must leave alone: the address, the forms, the step count. */
+const snapshot = async (page) => ({ href: page.url(), controls: await controlValues(page), step: await stepCount(page) });
+
+function assertKept(before, after, what) {
+  assert(after.href === before.href, `${what}: the URL changed: ${before.href} → ${after.href}`);
+  assert(after.step === before.step, `${what}: the step count changed: ${before.step} → ${after.step}`);
+  for (const [id, v] of Object.entries(before.controls)) {
+    assert(after.controls[id] === v, `${what}: control ${id} changed: ${v} → ${after.controls[id]}`);
+  }
+  assert(Object.keys(after.controls).length === Object.keys(before.controls).length, `${what}: the forms changed`);
+}
+
+/** A small seeded generator (xorshift32) so that the fuzz cases are the same every run. */
+function rng(seed) {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13; x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5; x >>>= 0;
+    return x / 2 ** 32;
+  };
+}
+
+const b64url = (text) => Buffer.from(text).toString('base64url');
 
 /** Non-background pixels of a canvas (the background is its top-left pixel). */
 function inkOf(page, selector) {
@@ -95,6 +174,9 @@ function inkOf(page, selector) {
 
 async function suite(label, webgpu, base) {
   console.log(`\n== ${label} ==`);
+  const counts = [passed, failed, skipped];
+  // Whether this pass must train on WebGPU: the WebGPU pass, once Chromium shows an adapter.
+  let gpuExpected = false;
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
@@ -102,6 +184,7 @@ async function suite(label, webgpu, base) {
   });
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
   const problems = [];
+  currentProblems = problems;
   const watch = (page) => {
     page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
@@ -132,9 +215,16 @@ async function suite(label, webgpu, base) {
       return { adapter: !!adapter, supported };
     });
     console.log(`       backend: "${line}" (adapter: ${probe.adapter}, WebGPU backend available: ${probe.supported})`);
-    if (!webgpu) assert(/^Using CPU backend \(.+\)/.test(line), `expected CPU with a reason: ${line}`);
-    else if (probe.adapter && probe.supported) assert(line.startsWith('Using WebGPU backend'), `expected WebGPU: ${line}`);
-    else assert(/^Using CPU backend \(.+\)/.test(line), `expected CPU with a reason: ${line}`);
+    if (!webgpu) {
+      assert(/^Using CPU backend \(.+\)/.test(line), `expected CPU with a reason: ${line}`);
+      return;
+    }
+    // The WebGPU pass: with an adapter the page must run on it (a CPU fallback is a failure).
+    if (!probe.adapter) throw new Skip('no WebGPU adapter');
+    gpuExpected = true;
+    assert(probe.supported, 'Chromium has a WebGPU adapter but the engine cannot use it');
+    assert(line.startsWith('Using WebGPU backend'), `expected WebGPU: ${line}`);
+    assert(await page.$eval('#backend-line', (e) => e.dataset.backend) === 'webgpu', 'data-backend is not webgpu');
   });
 
   let firstCost;
@@ -151,6 +241,8 @@ async function suite(label, webgpu, base) {
     const log = await page.$eval('#log', (e) => e.textContent);
     assert(/^Training\ntrain cost: \d/.test(log), `log: ${log.slice(0, 80)}`);
     assert(log.includes('train cost:') && log.split('train cost:').length === 3, 'train cost every 100 steps');
+    const line = await page.$eval('#backend-line', (e) => `${e.dataset.backend}: ${e.textContent}`);
+    if (gpuExpected) assert(line.startsWith('webgpu: Using WebGPU backend'), `trained off WebGPU: ${line}`);
   });
 
   await check('Play then Pause stops the count', async () => {
@@ -238,9 +330,12 @@ async function suite(label, webgpu, base) {
   });
 
   await check('a huge learning rate shows the divergence message', async () => {
-    await page.fill('#f-optimizer-learning-rate', '50');
-    await page.dispatchEvent('#f-optimizer-learning-rate', 'change');
-    await untilStep(page, 0);
+    // A learning rate edit keeps the trained model (no rebuild): the count stays where it was.
+    const s0 = await stepCount(page);
+    await setField(page, '#f-optimizer-learning-rate', 50);
+    await waitFor(page, () => location.hash.length > 3 && document.querySelector('#f-optimizer-learning-rate').value === '50');
+    assert((await hashConfig(page)).optimizer?.learning_rate === 50, 'the learning rate is not in the URL');
+    assert((await stepCount(page)) === s0, 'the learning rate edit restarted the run');
     await page.click('#play');
     await page.waitForSelector('#diverge:not([hidden])', { timeout: 15000 });
     const text = await page.$eval('#diverge', (e) => e.textContent);
@@ -248,7 +343,9 @@ async function suite(label, webgpu, base) {
     assert(!(await page.$eval('#pause', (b) => !b.disabled)), 'still playing after divergence');
     await shot(page, 'diverged');
     await page.click('#diverge-apply');
+    // Diverged weights are no start: the offered rate starts the run again.
     await waitFor(page, () => document.querySelector('#diverge').hidden);
+    await untilStep(page, 0);
     const lr = Number(await page.$eval('#f-optimizer-learning-rate', (e) => e.value));
     assert(lr > 0 && lr < 50, `learning rate after apply: ${lr}`);
     await page.click('#step100');
@@ -274,6 +371,7 @@ async function suite(label, webgpu, base) {
     await untilStep(page, 0);
     await waitFor(page, () => /^Using (WebGPU|CPU) backend/.test(document.querySelector('#backend-line').textContent));
     const line = await page.$eval('#backend-line', (e) => e.textContent);
+    if (gpuExpected) assert(line.startsWith('Using WebGPU backend'), `expected WebGPU: ${line}`);
     if (line.startsWith('Using CPU')) {
       const alerts = await page.$eval('#alerts', (e) => e.textContent);
       assert(/WebGPU could not start/.test(alerts), `no reason shown: ${alerts}`);
@@ -308,12 +406,347 @@ async function suite(label, webgpu, base) {
     await page.goto(`${base}/?lang=en#c=not*valid`);
     await ready(page);
     const alerts = await page.$eval('#alerts', (e) => e.textContent);
-    assert(/could not be read/.test(alerts), `no error shown: ${alerts}`);
+    assert(/could not be used \(it is not a link of this page\)/.test(alerts), `no error shown: ${alerts}`);
     assert((await page.$eval('#f-data-n', (e) => e.value)) === '200', 'defaults not used');
-    await page.goto(`${base}/#c=${Buffer.from('{"data":{"n":-3}}').toString('base64url')}`);
+    assert(!page.url().includes('#'), `the bad hash is still in the address: ${page.url()}`);
+    await page.goto(`${base}/?lang=en#c=${b64url('{"data":{"n":-3}}')}`);
     await ready(page);
-    assert(/could not be read/.test(await page.$eval('#alerts', (e) => e.textContent)), 'invalid config not reported');
+    const text = await page.$eval('#alerts', (e) => e.textContent);
+    assert(/could not be used/.test(text) && /data\.n/.test(text), `invalid config not reported with its field: ${text}`);
     assert((await page.$eval('#f-data-n', (e) => e.value)) === '200', 'defaults not used for an invalid config');
+    assert(!page.url().includes('#'), `the bad hash is still in the address: ${page.url()}`);
+    // The default experiment runs.
+    await page.click('#step');
+    await untilStep(page, 1);
+    assert((await trainCost(page)) === firstCost, 'not the default experiment');
+  });
+
+  const schema = await page.evaluate(() => window.wasmBindings.schema()).catch(() => null);
+  const idOf = (path) => 'f-' + path.replace(/[._]/g, '-');
+
+  await check('the schema\'s bounds are the engine\'s: each is accepted or refused as it says', async () => {
+    const wrong = await page.evaluate(() => {
+      const w = window.wasmBindings;
+      const s = w.schema();
+      const base = JSON.parse(w.defaultConfig());
+      const ok = (c) => { try { w.normalizeConfig(JSON.stringify(c)); return true; } catch { return false; } };
+      const out = [];
+      const probe = (what, b, make) => {
+        const tiny = (v) => Math.max(1e-9, Math.abs(v) * 1e-9);
+        const cases = [];
+        if (b.min !== null && b.min !== undefined) {
+          const below = b.integer ? b.min - 1 : b.min - tiny(b.min);
+          cases.push([b.min, b.min_inclusive], [below, false]);
+          // Just inside an open bound (for train_fraction, one that leaves both splits points).
+          const inside = (b.max ?? b.min + 1) - b.min;
+          if (!b.min_inclusive) cases.push([b.min + (b.integer ? 1 : inside / 100), true]);
+        }
+        if (b.max !== null && b.max !== undefined) {
+          // 2^53 + 1 is no JS number: the next integer above MAX_SEED that is one is 2^53 + 2.
+          const above = b.integer ? (b.max + 1 === b.max ? b.max + 2 : b.max + 1) : b.max + tiny(b.max);
+          cases.push([b.max, b.max_inclusive], [above, false]);
+          const inside = b.max - (b.min ?? b.max - 1);
+          if (!b.max_inclusive) cases.push([b.max - (b.integer ? 1 : inside / 100), true]);
+        }
+        if (b.nullable) cases.push([null, true]);
+        for (const [v, expect] of cases) {
+          if (ok(make(v)) !== expect) out.push(`${what} = ${v}: the engine ${expect ? 'refuses' : 'accepts'} it`);
+        }
+      };
+      for (const [path, b] of Object.entries(s.fields)) {
+        probe(path, b, (v) => {
+          const c = structuredClone(base);
+          // Two points split in half: one to train, one to test (0.8 of 2 leaves no test point).
+          if (path === 'data.n') c.data.train_fraction = 0.5;
+          if (path === 'model.layers.units') c.model.layers = [{ units: v, activation: 'tanh' }, { units: 1 }];
+          else {
+            const keys = path.split('.');
+            const last = keys.pop();
+            keys.reduce((o, k) => o[k], c)[last] = v;
+          }
+          return c;
+        });
+      }
+      for (const o of s.optimizers) {
+        for (const p of o.params) {
+          if (p.kind !== 'number') continue;
+          probe(`${o.name}.${p.name}`, { ...p, integer: false }, (v) => ({ ...base, optimizer: { name: o.name, [p.name]: v } }));
+        }
+      }
+      const layers = (n) => ({ ...base, model: { ...base.model, layers: Array.from({ length: n }, () => ({ units: 1 })) } });
+      if (!ok(layers(s.limits.MAX_LAYERS)) || ok(layers(s.limits.MAX_LAYERS + 1))) out.push('MAX_LAYERS is not the limit');
+      return out;
+    });
+    assert(wrong.length === 0, wrong.join('; '));
+  });
+
+  await check('controls come from the engine: each optimizer shows exactly its parameters, defaults and bounds', async () => {
+    assert(schema && schema.optimizers.length >= 3, 'no schema from the engine');
+    await page.goto(`${base}/?lang=en`);
+    await ready(page);
+    const optNames = await page.$$eval('#f-optimizer-name option', (os) => os.map((o) => o.value));
+    assert(JSON.stringify(optNames) === JSON.stringify(schema.optimizers.map((o) => o.name)), `optimizers listed: ${optNames}`);
+    const losses = await page.$$eval('#f-loss option', (os) => os.map((o) => o.value));
+    assert(JSON.stringify(losses) === JSON.stringify(schema.losses), `losses listed: ${losses}`);
+    const acts = await page.$$eval('#layer-0-activation option', (os) => os.map((o) => o.value));
+    assert(JSON.stringify(acts) === JSON.stringify(schema.activations), `activations listed: ${acts}`);
+    const kinds = await page.$$eval('#f-data-kind option', (os) => os.map((o) => o.value));
+    assert(JSON.stringify(kinds) === JSON.stringify(schema.data_kinds.map((k) => k.name)), `data kinds: ${kinds}`);
+    const backends = await page.$$eval('#backend option', (os) => os.map((o) => o.value));
+    assert(JSON.stringify(backends) === JSON.stringify(schema.backends), `backends: ${backends}`);
+    const units = await page.$eval('#layer-0-units', (e) => [e.min, e.max]);
+    assert(units[0] === '1' && units[1] === String(schema.limits.MAX_UNITS), `units bounds ${units}`);
+    const n = await page.$eval('#f-data-n', (e) => [e.min, e.max]);
+    assert(n[0] === String(schema.limits.MIN_POINTS) && n[1] === String(schema.limits.MAX_POINTS), `n bounds ${n}`);
+    // Every optimizer but the current one first, then back to the first (each switch rebuilds).
+    const order = [...schema.optimizers.slice(1), schema.optimizers[0]];
+    for (const spec of order) {
+      await rebuilt(page, () => page.selectOption('#f-optimizer-name', spec.name));
+      await untilStep(page, 0);
+      const shown = await page.$$eval('#model-controls [id^="f-optimizer-"]', (els) => els
+        .filter((e) => e.id !== 'f-optimizer-name')
+        .map((e) => ({ id: e.id, type: e.type, value: e.value, checked: e.checked, min: e.getAttribute('min'), max: e.getAttribute('max') })));
+      const want = spec.params.map((p) => idOf(`optimizer.${p.name}`));
+      assert(JSON.stringify(shown.map((e) => e.id)) === JSON.stringify(want), `${spec.name} shows ${shown.map((e) => e.id)}, not ${want}`);
+      for (const p of spec.params) {
+        const e = shown.find((x) => x.id === idOf(`optimizer.${p.name}`));
+        if (p.kind === 'bool') {
+          assert(e.type === 'checkbox' && e.checked === (p.default !== 0), `${spec.name}.${p.name}: ${e.type} ${e.checked}`);
+        } else {
+          assert(e.type === 'number' && Number(e.value) === p.default, `${spec.name}.${p.name} = ${e.value}, default ${p.default}`);
+          assert(e.min === (p.min_inclusive ? String(p.min) : null), `${spec.name}.${p.name} min ${e.min}`);
+          assert(e.max === (p.max_inclusive ? String(p.max) : null), `${spec.name}.${p.name} max ${e.max}`);
+        }
+      }
+      const inUrl = (await hashConfig(page)).optimizer;
+      if (spec !== schema.optimizers[0]) {
+        const defaults = Object.fromEntries(spec.params.map((p) => [p.name, p.kind === 'bool' ? p.default !== 0 : p.default]));
+        assert(JSON.stringify(inUrl) === JSON.stringify({ name: spec.name, ...defaults }), `URL optimizer ${JSON.stringify(inUrl)}`);
+      }
+      await page.click('#step');
+      await untilStep(page, 1);
+      assert(Number.isFinite(await trainCost(page)), `${spec.name} does not train`);
+    }
+  });
+
+  await check('every control has a translated label in English and Chinese; both languages have the same keys', async () => {
+    const labelsOf = () => page.evaluate(() => {
+      const named = [];
+      for (const e of document.querySelectorAll('input, select, textarea, button')) {
+        if (e.closest('[hidden]')) continue; // labelled when shown (e.g. the divergence offer)
+        const name = (e.getAttribute('aria-label') || [...(e.labels ?? [])].map((l) => l.textContent).join(' ')
+          || e.textContent || '').trim();
+        named.push([e.id || e.outerHTML.slice(0, 60), name]);
+        if (e.tagName === 'SELECT') for (const o of e.options) named.push([`${e.id} option ${o.value}`, o.textContent.trim()]);
+      }
+      return { named, body: document.body.innerText };
+    });
+    const problems = [];
+    for (const lang of ['en', 'zh']) {
+      await page.selectOption('#lang', lang);
+      await waitFor(page, (l) => document.documentElement.lang.startsWith(l), lang);
+      // Every optimizer's form (each switch builds that optimizer's experiment).
+      for (const spec of schema.optimizers) {
+        if ((await page.$eval('#f-optimizer-name', (e) => e.value)) !== spec.name) {
+          await rebuilt(page, () => page.selectOption('#f-optimizer-name', spec.name));
+        }
+        const { named, body } = await labelsOf();
+        for (const [id, name] of named) {
+          if (!name) problems.push(`${lang}: ${id} has no label`);
+          else if (name.includes('⟦')) problems.push(`${lang}: ${id} is labelled ${name}`);
+        }
+        if (body.includes('⟦')) problems.push(`${lang}: untranslated text: ${body.slice(body.indexOf('⟦'), body.indexOf('⟦') + 40)}`);
+      }
+    }
+    await page.selectOption('#lang', 'en');
+    const keys = await page.evaluate(async () => {
+      const i18n = await import('/www/i18n.js');
+      return { en: i18n.keysOf('en'), zh: i18n.keysOf('zh'), missing: i18n.missingKeys() };
+    });
+    const onlyEn = keys.en.filter((k) => !keys.zh.includes(k));
+    const onlyZh = keys.zh.filter((k) => !keys.en.includes(k));
+    if (onlyEn.length) problems.push(`only in English: ${onlyEn.join(', ')}`);
+    if (onlyZh.length) problems.push(`only in Chinese: ${onlyZh.join(', ')}`);
+    if (keys.missing.length) problems.push(`asked for and missing: ${keys.missing.join(', ')}`);
+    assert(problems.length === 0, [...new Set(problems)].slice(0, 6).join(' | '));
+  });
+
+  await check('an invalid edit leaves the URL, the controls and the training as they were, and says why', async () => {
+    await page.goto(`${base}/?lang=en`);
+    await ready(page);
+    await rebuilt(page, () => page.click('#add-layer'));
+    await rebuilt(page, () => setField(page, '#layer-0-units', 4096));
+    assert((await page.$eval('#layer-0-units', (e) => e.value)) === '4096', 'the layer did not grow');
+    for (let i = 0; i < 3; i++) await page.click('#step');
+    await untilStep(page, 3, webgpu ? 60000 : 15000);
+    await clearAlerts(page);
+    const before = await snapshot(page);
+    const cases = [
+      ['#layer-0-units', 0, /not applied.*model\.layers\[0\]/],
+      ['#layer-0-units', schema.limits.MAX_UNITS + 1, /not applied.*model\.layers\[0\]/],
+      ['#f-optimizer-learning-rate', -1, /not applied.*learning_rate/],
+      ['#f-optimizer-momentum', 1, /not applied.*momentum/],
+      // 100 000 points through a 4096-unit layer: more buffer memory than the engine allows.
+      ['#f-data-n', schema.limits.MAX_POINTS, /not applied.*MB of buffers/],
+      ['#f-data-train-fraction', 1, /not applied.*train_fraction/],
+      ['#f-training-steps', 0, /not applied.*training\.steps/],
+    ];
+    for (const [selector, value, message] of cases) {
+      await setField(page, selector, value);
+      await waitAlert(page, message);
+      await sleep(100);
+      assertKept(before, await snapshot(page), `${selector} = ${value}`);
+      await clearAlerts(page);
+    }
+    // A message in Chinese when the page speaks Chinese.
+    await page.selectOption('#lang', 'zh');
+    await setField(page, '#f-optimizer-learning-rate', -1);
+    await waitAlert(page, /这项修改没有生效.*learning_rate/);
+    await page.selectOption('#lang', 'en');
+    assert((await page.$eval('#alerts', (e) => e.getAttribute('role'))) === 'alert', 'the messages are not announced');
+    // The kept experiment goes on from where it was.
+    await page.click('#step');
+    await untilStep(page, 4, webgpu ? 60000 : 15000);
+    assert(Number.isFinite(await trainCost(page)), 'the kept experiment does not train');
+  });
+
+  await check('Back after a rebuild restores the previous experiment; a learning rate edit adds no entry', async () => {
+    await page.goto(`${base}/?lang=en`);
+    await ready(page);
+    await rebuilt(page, () => setField(page, '#f-data-n', 50));
+    await rebuilt(page, () => setField(page, '#f-data-noise', 0.2));
+    assert(JSON.stringify((await hashConfig(page)).data) === '{"n":50,"noise":0.2}', 'both edits not in the URL');
+    await page.click('#step100');
+    await untilStep(page, 100);
+    await setField(page, '#f-optimizer-learning-rate', 0.02);
+    await waitFor(page, () => document.querySelector('#f-optimizer-learning-rate').value === '0.02');
+    assert((await stepCount(page)) === 100, 'the learning rate edit restarted');
+    await rebuilt(page, () => page.goBack());
+    await untilStep(page, 0);
+    assert((await page.$eval('#f-data-n', (e) => e.value)) === '50', 'Back went too far');
+    assert((await page.$eval('#f-optimizer-learning-rate', (e) => e.value)) === '0.01', 'Back kept the learning rate');
+    assert(JSON.stringify(await hashConfig(page)) === '{"data":{"n":50}}', `URL after Back: ${page.url()}`);
+    await rebuilt(page, () => page.goBack());
+    assert((await page.$eval('#f-data-n', (e) => e.value)) === '200', 'Back did not restore n');
+    assert(!page.url().includes('#'), `URL after the second Back: ${page.url()}`);
+    await page.click('#step');
+    await untilStep(page, 1);
+    assert((await trainCost(page)) === firstCost, 'Back did not restore the default experiment');
+    await rebuilt(page, () => page.goForward());
+    assert((await page.$eval('#f-data-n', (e) => e.value)) === '50', 'Forward did not restore n');
+    await untilStep(page, 0);
+  });
+
+  await check('changing the learning rate mid-training keeps the step count and the weights', async () => {
+    await page.goto(`${base}/?lang=en`);
+    await ready(page);
+    await page.click('#step100');
+    await untilStep(page, 100);
+    const logBefore = await page.$eval('#log', (e) => e.textContent);
+    await setField(page, '#f-optimizer-learning-rate', 0.05);
+    await waitFor(page, () => /#c=/.test(location.hash));
+    assert((await hashConfig(page)).optimizer?.learning_rate === 0.05, 'the learning rate is not in the URL');
+    assert((await stepCount(page)) === 100, 'the step count changed');
+    assert((await page.$eval('#log', (e) => e.textContent)) === logBefore, 'the log was cleared');
+    await page.click('#step');
+    await untilStep(page, 101);
+    const got = await trainCost(page);
+    const backend = await page.$eval('#backend-line', (e) => e.dataset.backend);
+    // The same 100 steps, then the new rate, directly on the engine: the page must match.
+    const want = await page.evaluate(async (backend) => {
+      const w = window.wasmBindings;
+      const e = await w.Experiment.create(w.defaultConfig(), backend);
+      await e.train(100);
+      e.setLearningRate(0.05);
+      const [loss] = await e.train(1);
+      e.free();
+      return loss;
+    }, backend);
+    assert(Math.abs(got - want) <= 1e-5 * Math.abs(want), `loss at step 101 ${got}, the engine continuing gives ${want}`);
+    assert(got < firstCost / 2, `loss ${got} looks like a fresh start (${firstCost})`);
+  });
+
+  await check('fuzz: random and truncated links and CSV pastes never break the page', async () => {
+    const before0 = problems.length;
+    const random = rng(20261130);
+    const pick = (chars, n) => Array.from({ length: n }, () => chars[Math.floor(random() * chars.length)]).join('');
+    const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const good = b64url(JSON.stringify({ data: { n: 50, noise: 0.2 }, optimizer: { name: 'adam' } }));
+    const hashes = [
+      ...Array.from({ length: 3 }, () => `#c=${pick(B64, 2 + Math.floor(random() * 40))}`),
+      ...Array.from({ length: 3 }, () => `#c=${good.slice(0, 1 + Math.floor(random() * (good.length - 1)))}`),
+      `#c=${pick(B64, 5)}$%`, '#nonsense', `#c=${b64url('[1,2]')}`, `#c=${b64url('{"data":{"n":"x"}}')}`,
+      `#c=${b64url('{"model":{"layers":[]}}')}`, `#c=${b64url('{"optimizer":{"name":"adagrad"}}')}`,
+      `#c=${b64url('{"training":{"steps":1e99}}')}`, `#c=${b64url('{"seed":-1}')}`,
+    ];
+    await page.goto(`${base}/?lang=en`);
+    await ready(page);
+    await page.click('#step100');
+    await untilStep(page, 100);
+    await clearAlerts(page);
+    const before = await snapshot(page);
+    for (const h of hashes) {
+      await page.evaluate((h) => { location.hash = h; }, h);
+      await waitAlert(page, /address could not be used/).catch(() => { throw new Error(`no message for ${h}`); });
+      await waitFor(page, (href) => location.href === href, before.href).catch(() => { throw new Error(`URL not restored after ${h}`); });
+      assertKept(before, await snapshot(page), h);
+      await clearAlerts(page);
+    }
+    // Two broken links opened afresh: the default experiment, with the message.
+    for (const h of [hashes[1], hashes[4]]) {
+      await page.goto('about:blank'); // else only the hash changes: no new page load
+      await page.goto(`${base}/?lang=en${h}`);
+      await ready(page);
+      await waitAlert(page, /link could not be used/).catch(() => { throw new Error(`no message opening ${h}`); });
+      assert((await page.$eval('#f-data-n', (e) => e.value)) === '200', `not the default experiment for ${h}`);
+      assert(!page.url().includes('#'), `the bad hash stays in the address: ${h}`);
+    }
+    await page.click('#step100');
+    await untilStep(page, 100);
+    await clearAlerts(page);
+    const kept = await snapshot(page);
+    const lines = (n, f) => Array.from({ length: n }, (_, i) => f(i)).join('\n');
+    const pastes = [
+      lines(4, () => `${pick('0123456789.,-eE', 3)}@${pick('abc ,;', 4)}`),
+      '0,1\n1,2\n2,',
+      '0,1\n1e999,2\n2,3',
+      '0,1\nnan,2\n2,3',
+      '5,5',
+      '',
+      'x,y\n',
+      lines(schema.limits.MAX_POINTS + 1, (i) => `${i},${i % 7}`),
+    ];
+    for (const text of pastes) {
+      // As a paste: the whole text at once (typing a megabyte into the field would take minutes).
+      await page.$eval('#csv', (e, text) => {
+        e.value = text;
+        e.dispatchEvent(new Event('input', { bubbles: true }));
+      }, text);
+      await page.click('#csv-apply');
+      await waitAlert(page, /CSV could not be read|not applied/).catch(() => { throw new Error(`no message for CSV ${JSON.stringify(text.slice(0, 40))}`); });
+      await sleep(50);
+      assertKept(kept, await snapshot(page), `CSV ${JSON.stringify(text.slice(0, 40))}`);
+      await clearAlerts(page);
+    }
+    assert(problems.length === before0, problems.slice(before0, before0 + 3).join(' | '));
+  });
+
+  await check('axe-core: no WCAG 2 A/AA violations in English (light) and Chinese (dark)', async () => {
+    const axePath = path.join(ROOT, 'tools', 'node_modules', 'axe-core', 'axe.min.js');
+    if (!fs.existsSync(axePath)) throw new Error('axe-core is not installed (npm install in tools/)');
+    const found = [];
+    for (const [lang, scheme] of [['en', 'light'], ['zh', 'dark']]) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.goto(`${base}/?lang=${lang}`);
+      await ready(page);
+      await page.click('#step100');
+      await untilStep(page, 100);
+      await page.addScriptTag({ path: axePath });
+      const result = await page.evaluate(() => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
+      for (const v of result.violations) found.push(`${lang}/${scheme}: ${v.id} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+    assert(found.length === 0, found.join(' | '));
   });
 
   await check('Chinese page (?lang=zh) and dark mode', async () => {
@@ -404,6 +837,7 @@ async function suite(label, webgpu, base) {
 
   await browser.close();
   skipRest = false;
+  passes.push(`${label}: ${passed - counts[0]} passed, ${failed - counts[1]} failed, ${skipped - counts[2]} skipped`);
 }
 
 function sizes() {
@@ -434,8 +868,8 @@ async function main() {
   const base = `http://127.0.0.1:${server.address().port}`;
   const t0 = Date.now();
   try {
-    await suite('Chromium without WebGPU', false, base);
-    await suite('Chromium with --enable-unsafe-webgpu', true, base);
+    if (PASS !== 'webgpu') await suite('Chromium without WebGPU', false, base);
+    if (PASS !== 'cpu') await suite('Chromium with --enable-unsafe-webgpu', true, base);
   } finally {
     server.close();
   }
@@ -445,7 +879,8 @@ async function main() {
   console.log('\nFigures:');
   for (const f of figures) console.log(`  ${f}`);
   console.log(`\nscreenshots in ${path.relative(process.cwd(), ARTIFACTS) || ARTIFACTS}/; ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-  console.log(`${passed} passed, ${failed} failed`);
+  for (const p of passes) console.log(p);
+  console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
   process.exit(failed ? 1 : 0);
 }
 
