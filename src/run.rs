@@ -173,6 +173,31 @@ impl Experiment {
         Ok(())
     }
 
+    /// Changes the optimizer's hyper-parameters (the same optimizer keeps its state; another
+    /// one starts afresh from the current weights, as recompiling in Keras would).
+    ///
+    /// # Errors
+    /// [`crate::Error::InvalidParameter`] naming the parameter; nothing changes then.
+    pub fn set_optimizer(&mut self, optimizer: Optimizer) -> Result<()> {
+        self.model.set_optimizer(optimizer)?;
+        self.config.optimizer = optimizer;
+        Ok(())
+    }
+
+    /// Changes how long the run is and how often it logs (neither touches the model).
+    ///
+    /// # Errors
+    /// As [`Config::validate`] for `training.steps` and `training.log_every`; nothing changes
+    /// then.
+    pub fn set_training(&mut self, steps: usize, log_every: usize) -> Result<()> {
+        let mut config = self.config.clone();
+        config.training.steps = steps;
+        config.training.log_every = log_every;
+        config.validate()?;
+        self.config = config;
+        Ok(())
+    }
+
     /// The run record of the steps taken so far.
     ///
     /// # Errors

@@ -321,6 +321,34 @@ impl Experiment {
         self.exp()?.set_learning_rate(lr).map_err(js)
     }
 
+    /// Changes the optimizer's hyper-parameters from its JSON (`{"name": "rmsprop", "rho": 0.8,
+    /// …}`, the config's `optimizer`): the same optimizer keeps its state and the weights stay.
+    #[wasm_bindgen(js_name = setOptimizer)]
+    pub fn set_optimizer(&self, optimizer_json: &str) -> Result<(), JsError> {
+        let opt: Optimizer = serde_json::from_str(optimizer_json)
+            .map_err(|e| JsError::new(&format!("optimizer: {e}")))?;
+        self.exp()?.set_optimizer(opt).map_err(js)
+    }
+
+    /// Changes `training.steps` and `training.log_every` without rebuilding.
+    #[wasm_bindgen(js_name = setTraining)]
+    pub fn set_training(&self, steps: f64, log_every: f64) -> Result<(), JsError> {
+        let whole = |v: f64, what: &str| -> Result<usize, JsError> {
+            if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= usize::MAX as f64 {
+                Ok(v as usize)
+            } else {
+                Err(JsError::new(&format!(
+                    "invalid {what}: {v} (must be a whole number)"
+                )))
+            }
+        };
+        let (steps, log_every) = (
+            whole(steps, "training.steps")?,
+            whole(log_every, "training.log_every")?,
+        );
+        self.exp()?.set_training(steps, log_every).map_err(js)
+    }
+
     /// A learning rate at which this model should not diverge.
     #[wasm_bindgen(js_name = stableLearningRate)]
     pub fn stable_learning_rate(&self) -> Result<f64, JsError> {

@@ -223,13 +223,14 @@ function same(a, b) {
 
 /**
  * Whether `next` differs from `prev` only where the running model can follow without a rebuild:
- * the learning rate (the engine changes it in place) and the training schedule the page keeps
- * (`steps`, `log_every`).
+ * the hyper-parameters of the same optimizer (the engine changes them in place and keeps the
+ * optimizer's state) and the training schedule (`steps`, `log_every`).
  */
 function keepsModel(prev, next) {
+  if (prev.optimizer.name !== next.optimizer.name) return false;
   const strip = (c) => ({
     ...c,
-    optimizer: { ...c.optimizer, learning_rate: null },
+    optimizer: null,
     training: { ...c.training, steps: null, log_every: null },
   });
   return same(strip(prev), strip(next));
@@ -273,11 +274,15 @@ async function apply(next, { push }) {
     return true;
   }
   if (app.run && !app.run.diverged && keepsModel(prev, normal)) {
-    const lr = normal.optimizer.learning_rate;
-    if (lr !== prev.optimizer.learning_rate) {
+    const optimizerChanged = !same(normal.optimizer, prev.optimizer);
+    const trainingChanged = !same(normal.training, prev.training);
+    if (optimizerChanged || trainingChanged) {
       const gen = app.generation;
       try {
-        const r = await onExp(gen, (exp) => exp.setLearningRate(lr));
+        const r = await onExp(gen, (exp) => {
+          if (optimizerChanged) exp.setOptimizer(JSON.stringify(normal.optimizer));
+          if (trainingChanged) exp.setTraining(normal.training.steps, normal.training.log_every);
+        });
         if (r === STALE) throw new Error(t('err.stale'));
       } catch (e) {
         refuse(t('err.config', { error: ui.message(e) }));
@@ -813,11 +818,7 @@ function wireEvents() {
     const gen = app.generation;
     const text = await onExp(gen, (exp) => exp.record());
     if (text === STALE) return;
-    // The engine's record holds the config the run was built with (and its learning rate
-    // now); the logging interval is the page's, which an edit may have changed since.
-    const record = JSON.parse(text);
-    record.config.training.log_every = app.config.training.log_every;
-    ui.download('nnplay-run.json', JSON.stringify(record, null, 2));
+    ui.download('nnplay-run.json', text);
   }));
   $('export-config').addEventListener('click', guarded(async () => {
     ui.download('nnplay-config.json', app.wasm.normalizeConfig(JSON.stringify(app.config)));
