@@ -70,40 +70,45 @@ fn apply_gradient(
     }
     let g = grad[i];
     let lr = p.learning_rate;
+    // The arithmetic of Keras' jitted step (src/optim.rs, `Coefficients::update`): XLA fuses
+    // `a·b + c` into one multiply-add where a product feeds an addition.
     switch p.rule {
         case RULE_SGD: {
-            weights[i] -= g * lr;
+            weights[i] = fma(-g, lr, weights[i]);
         }
         case RULE_MOMENTUM, RULE_NESTEROV: {
-            let m = s0[i] * p.momentum - g * lr;
+            let step = -(g * lr);
+            let m = fma(s0[i], p.momentum, step);
             s0[i] = m;
             if (p.rule == RULE_NESTEROV) {
-                weights[i] += m * p.momentum - g * lr;
+                weights[i] += fma(m, p.momentum, step);
             } else {
                 weights[i] += m;
             }
         }
         case RULE_ADAM: {
-            let alpha = lr * sqrt(1.0 - power_at_iteration(p.beta_2))
+            let alpha = (lr * sqrt(1.0 - power_at_iteration(p.beta_2)))
                 / (1.0 - power_at_iteration(p.beta_1));
-            let m = s0[i] + (g - s0[i]) * p.one_minus_beta_1;
-            let v = s1[i] + (g * g - s1[i]) * p.one_minus_beta_2;
+            let m = fma(g - s0[i], p.one_minus_beta_1, s0[i]);
+            let v = fma(fma(g, g, -s1[i]), p.one_minus_beta_2, s1[i]);
             s0[i] = m;
             s1[i] = v;
             weights[i] -= (m * alpha) / (sqrt(v) + p.epsilon);
         }
         case RULE_RMSPROP, default: {
-            let velocity = p.rho * s0[i] + p.one_minus_rho * (g * g);
+            let velocity = fma(p.rho, s0[i], (g * g) * p.one_minus_rho);
             s0[i] = velocity;
             var denominator = velocity + p.epsilon;
             if (p.centered != 0u) {
-                let average = p.rho * s2[i] + p.one_minus_rho * g;
+                let average = fma(p.rho, s2[i], p.one_minus_rho * g);
                 s2[i] = average;
-                denominator = velocity - average * average + p.epsilon;
+                denominator = fma(-average, average, velocity) + p.epsilon;
             }
+            // XLA's rsqrt is a CPU estimate refined once; WGSL's inverseSqrt is not that, so
+            // the GPU divides by the square root, as Keras' source writes it.
             let increment = (lr * g) / sqrt(denominator);
             if (p.momentum > 0.0) {
-                let m = p.momentum * s1[i] + increment;
+                let m = fma(p.momentum, s1[i], increment);
                 s1[i] = m;
                 weights[i] -= m;
             } else {
