@@ -55,7 +55,7 @@ fn parse(svg: &str) -> Vec<El> {
             a = &a[eq + 3 + v_end..];
         }
         let text = if tag == "text" {
-            rest[end + 1..rest.find("</text>").unwrap()].to_string()
+            rest[end + 1..rest.find("</text>").unwrap()].trim().to_string()
         } else {
             String::new()
         };

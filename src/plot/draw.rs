@@ -300,48 +300,63 @@ fn triangle((x, y): (f64, f64), r: f64, colour: RGBAColor) -> Polygon<(i32, i32)
     )
 }
 
-/// The part of segment `a`–`b` inside `[x0, x1] × [y0, y1]` (Liang–Barsky).
+/// The part of segment `a`–`b` inside `[x0, x1] × [y0, y1]` (Cohen–Sutherland). Each cut
+/// is measured from the other end, so a segment from a point 10⁴⁰ pixels away still ends
+/// where it should: measured from the far point, the offset would vanish in rounding.
 pub(crate) fn clip_segment(
-    a: (f64, f64),
-    b: (f64, f64),
+    mut a: (f64, f64),
+    mut b: (f64, f64),
     (x0, y0, x1, y1): (f64, f64, f64, f64),
 ) -> Option<((f64, f64), (f64, f64))> {
-    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-    if !(dx.is_finite() && dy.is_finite()) {
+    const LEFT: u8 = 1;
+    const RIGHT: u8 = 2;
+    const TOP: u8 = 4;
+    const BOTTOM: u8 = 8;
+    if !(a.0.is_finite() && a.1.is_finite() && b.0.is_finite() && b.1.is_finite()) {
         return None;
     }
-    let (mut t0, mut t1) = (0.0f64, 1.0f64);
-    for (p, q) in [(-dx, a.0 - x0), (dx, x1 - a.0), (-dy, a.1 - y0), (dy, y1 - a.1)] {
-        if p == 0.0 {
-            if q < 0.0 {
-                return None;
-            }
+    let code = |p: (f64, f64)| {
+        let mut c = 0;
+        if p.0 < x0 {
+            c |= LEFT;
+        } else if p.0 > x1 {
+            c |= RIGHT;
+        }
+        if p.1 < y0 {
+            c |= TOP;
+        } else if p.1 > y1 {
+            c |= BOTTOM;
+        }
+        c
+    };
+    // Each pass puts one end on an edge line; four per end at most.
+    for _ in 0..8 {
+        let (ca, cb) = (code(a), code(b));
+        if ca | cb == 0 {
+            return Some((a, b));
+        }
+        if ca & cb != 0 {
+            return None;
+        }
+        let (p, q, c) = if ca != 0 { (a, b, ca) } else { (b, a, cb) };
+        let at_y = |y: f64| (q.0 + (p.0 - q.0) * ((y - q.1) / (p.1 - q.1)), y);
+        let at_x = |x: f64| (x, q.1 + (p.1 - q.1) * ((x - q.0) / (p.0 - q.0)));
+        let moved = if c & TOP != 0 {
+            at_y(y0)
+        } else if c & BOTTOM != 0 {
+            at_y(y1)
+        } else if c & LEFT != 0 {
+            at_x(x0)
         } else {
-            let r = q / p;
-            if p < 0.0 {
-                if r > t1 {
-                    return None;
-                }
-                t0 = t0.max(r);
-            } else {
-                if r < t0 {
-                    return None;
-                }
-                t1 = t1.min(r);
-            }
+            at_x(x1)
+        };
+        if ca != 0 {
+            a = moved;
+        } else {
+            b = moved;
         }
     }
-    // The ends exactly when not cut, so joined segments meet at the same pixel.
-    let at = |t: f64| {
-        if t == 0.0 {
-            a
-        } else if t == 1.0 {
-            b
-        } else {
-            (a.0 + t * dx, a.1 + t * dy)
-        }
-    };
-    Some((at(t0), at(t1)))
+    None
 }
 
 /// The pieces of a data polyline inside the plot, in whole pixels: the line breaks at
@@ -542,5 +557,16 @@ mod tests {
         let (a, b) = clip_segment((5.0, 5.0), (5.0, 1e40), r).unwrap();
         assert_eq!((a, b), ((5.0, 5.0), (5.0, 10.0)));
         assert_eq!(clip_segment((0.0, 0.0), (f64::INFINITY, 0.0), r), None);
+        assert_eq!(
+            clip_segment((-5.0, 5.0), (5.0, -5.0), r),
+            Some(((0.0, 0.0), (0.0, 0.0)))
+        );
+        // From a point 10⁴⁰ pixels above: the visible part is nearly vertical at x = 9.
+        let (a, b) = clip_segment((5.0, -1e40), (9.0, 5.0), r).unwrap();
+        assert!((a.0 - 9.0).abs() < 1e-9 && a.1 == 0.0, "{a:?}");
+        assert_eq!(b, (9.0, 5.0));
+        // Both ends far out on opposite sides, crossing the middle.
+        let (a, b) = clip_segment((5.0, -1e40), (5.0, 1e40), r).unwrap();
+        assert_eq!((a, b), ((5.0, 0.0), (5.0, 10.0)));
     }
 }
