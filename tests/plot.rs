@@ -55,7 +55,9 @@ fn parse(svg: &str) -> Vec<El> {
             a = &a[eq + 3 + v_end..];
         }
         let text = if tag == "text" {
-            rest[end + 1..rest.find("</text>").unwrap()].trim().to_string()
+            rest[end + 1..rest.find("</text>").unwrap()]
+                .trim()
+                .to_string()
         } else {
             String::new()
         };
@@ -73,7 +75,11 @@ fn in_colour<'a>(els: &'a [El], tag: &str, colour: plot::RGBColor) -> Vec<&'a El
     let hex = format!("#{:02X}{:02X}{:02X}", colour.0, colour.1, colour.2);
     els.iter()
         .filter(|e| e.tag == tag)
-        .filter(|e| e.attrs.iter().any(|(n, v)| (n == "fill" || n == "stroke") && *v == hex))
+        .filter(|e| {
+            e.attrs
+                .iter()
+                .any(|(n, v)| (n == "fill" || n == "stroke") && *v == hex)
+        })
         .collect()
 }
 
@@ -162,7 +168,10 @@ fn scatter_draws_every_point_where_the_view_says() {
     assert_eq!(curves.len(), 1);
     let pts = curves[0].points();
     let (x0, y0) = v.to_data(pts[0].0, pts[0].1);
-    assert!((x0 + 3.0).abs() < 0.05 && (y0 - 0.5).abs() < 0.05, "{x0} {y0}");
+    assert!(
+        (x0 + 3.0).abs() < 0.05 && (y0 - 0.5).abs() < 0.05,
+        "{x0} {y0}"
+    );
     // Axes: tick labels and the legend.
     let words = texts(&els);
     for w in ["train", "test", "fit", "0", "2"] {
@@ -203,25 +212,39 @@ fn scatter_survives_odd_data() {
     let t = Theme::light();
     let nan = f32::NAN;
     let inf = f32::INFINITY;
-    let cases: Vec<(&str, Vec<(f32, f32)>, usize)> = vec![
-        ("empty", vec![], 0),
-        ("single", vec![(1.0, 2.0)], 1),
-        ("non-finite", vec![(0.0, 1.0), (nan, 1.0), (1.0, inf), (2.0, -inf), (3.0, 2.0)], 2),
-        ("flat", vec![(0.0, 5.0), (1.0, 5.0), (2.0, 5.0)], 3),
-        ("same x", vec![(1.0, 0.0), (1.0, 1.0)], 2),
-        ("huge", vec![(-3e38, 3e38), (3e38, -3e38), (0.0, 1e30)], 3),
-        ("tiny", vec![(0.0, 1e-30), (1e-30, 0.0)], 2),
+    // (what, points, how many are drawn)
+    type Case<'a> = (&'a str, &'a [(f32, f32)], usize);
+    let cases: [Case; 7] = [
+        ("empty", &[], 0),
+        ("single", &[(1.0, 2.0)], 1),
+        (
+            "non-finite",
+            &[(0.0, 1.0), (nan, 1.0), (1.0, inf), (2.0, -inf), (3.0, 2.0)],
+            2,
+        ),
+        ("flat", &[(0.0, 5.0), (1.0, 5.0), (2.0, 5.0)], 3),
+        ("same x", &[(1.0, 0.0), (1.0, 1.0)], 2),
+        ("huge", &[(-3e38, 3e38), (3e38, -3e38), (0.0, 1e30)], 3),
+        ("tiny", &[(0.0, 1e-30), (1e-30, 0.0)], 2),
     ];
     for (what, pts, drawn) in cases {
         let data = ScatterData {
-            train: &pts,
-            test: &pts,
-            curve: &pts,
+            train: pts,
+            test: pts,
+            curve: pts,
             hover: Some((nan, nan)),
         };
         let (els, v) = scatter(&data, None);
-        assert_eq!(in_colour(&els, "circle", t.train).len(), drawn + 1, "{what}");
-        assert_eq!(in_colour(&els, "polygon", t.test).len(), drawn + 1, "{what}");
+        assert_eq!(
+            in_colour(&els, "circle", t.train).len(),
+            drawn + 1,
+            "{what}"
+        );
+        assert_eq!(
+            in_colour(&els, "polygon", t.test).len(),
+            drawn + 1,
+            "{what}"
+        );
         assert!(v.x.1 > v.x.0 && v.y.1 > v.y.0, "{what}");
         assert!(v.width > 0.0 && v.height > 0.0, "{what}");
     }
@@ -270,7 +293,10 @@ fn sizes_follow_the_pixel_ratio() {
     let (r2, f2, v2) = radius(2.0);
     assert_eq!((r1, r2), (3.0, 6.0));
     // The SVG functions compensate plotters' 1/1.24 font scaling: 12 px text is 12 px.
-    assert!((f1 - 12.0).abs() < 1e-9 && (f2 - 24.0).abs() < 1e-9, "{f1} {f2}");
+    assert!(
+        (f1 - 12.0).abs() < 1e-9 && (f2 - 24.0).abs() < 1e-9,
+        "{f1} {f2}"
+    );
     assert!(v2.left > v1.left && v2.top > v1.top);
     assert_eq!(v2.pixel_ratio, 2.0);
     assert!((v2.in_css_pixels().left - v2.left / 2.0).abs() < 1e-9);
@@ -284,7 +310,12 @@ fn loss_curve_is_bounded_and_skips_non_finite() {
         let l = 10.0 / (1.0 + i as f32 / 100.0);
         h.push(if i == 5000 { f32::NAN } else { l });
     }
-    let test = [(0, 9.0), (100_000, 0.02), (150_000, f32::NAN), (199_999, 0.0)];
+    let test = [
+        (0, 9.0),
+        (100_000, 0.02),
+        (150_000, f32::NAN),
+        (199_999, 0.0),
+    ];
     for log in [false, true] {
         let (svg, v) = plot::loss_svg_string(&t, SIZE, &h, log, &test).unwrap();
         let els = parse(&svg);
@@ -295,7 +326,10 @@ fn loss_curve_is_bounded_and_skips_non_finite() {
             .map(|p| p.points().len())
             .sum();
         assert!(points > 50, "the loss line is drawn ({points} points)");
-        assert!(points <= 2 * h.capacity() + 2, "{points} points for 200k steps");
+        assert!(
+            points <= 2 * h.capacity() + 2,
+            "{points} points for 200k steps"
+        );
         // Test cost markers: NaN skipped, and 0 too on a log axis; plus the legend's.
         let markers = in_colour(&els, "polygon", t.loss_test).len();
         assert_eq!(markers, if log { 2 } else { 3 } + 1, "log={log}");

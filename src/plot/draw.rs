@@ -74,7 +74,10 @@ pub(crate) fn log_ticks(lo: f64, hi: f64, count: usize) -> Vec<f64> {
     if powers.len() >= 2 {
         return powers;
     }
-    for mantissas in [&[1.0, 2.0, 5.0][..], &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]] {
+    for mantissas in [
+        &[1.0, 2.0, 5.0][..],
+        &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0],
+    ] {
         let mut out = Vec::new();
         for e in (a.floor() as i32)..=(b.ceil() as i32) {
             for m in mantissas {
@@ -97,7 +100,7 @@ pub(crate) fn fmt_tick(v: f64) -> String {
     if a == 0.0 {
         return "0".into();
     }
-    if a >= 1e4 || a < 1e-3 {
+    if !(1e-3..1e4).contains(&a) {
         return format!("{v:.0e}");
     }
     let decimals = (3 - a.log10().floor() as i32).max(0) as usize;
@@ -147,9 +150,17 @@ pub(crate) fn layout_axes<DB: DrawingBackend>(
     let bottom = t.px(t.font_size + 14.0);
     let height = (h - top - bottom).max(1.0);
     let yt = if spec.log_y {
-        log_ticks(b.y.0, b.y.1, (height / t.px(40.0)).floor().max(2.0) as usize)
+        log_ticks(
+            b.y.0,
+            b.y.1,
+            (height / t.px(40.0)).floor().max(2.0) as usize,
+        )
     } else {
-        ticks(b.y.0, b.y.1, (height / t.px(40.0)).floor().max(2.0) as usize)
+        ticks(
+            b.y.0,
+            b.y.1,
+            (height / t.px(40.0)).floor().max(2.0) as usize,
+        )
     };
     let label_w = yt
         .iter()
@@ -216,7 +227,16 @@ pub(crate) fn axes<DB: DrawingBackend>(
             .map_err(err)?;
         let label = (spec.x_fmt)(x);
         let at = (px, f64::from(bot) + t.px(6.0));
-        text(area, t, &label, at, t.font_size, t.muted, HPos::Center, VPos::Top)?;
+        text(
+            area,
+            t,
+            &label,
+            at,
+            t.font_size,
+            t.muted,
+            HPos::Center,
+            VPos::Top,
+        )?;
     }
     for &y in yt {
         let py = v.to_pixel(v.x.0, y).1;
@@ -228,7 +248,16 @@ pub(crate) fn axes<DB: DrawingBackend>(
             .map_err(err)?;
         let label = (spec.y_fmt)(y);
         let at = (f64::from(l) - t.px(6.0), py);
-        text(area, t, &label, at, t.font_size, t.muted, HPos::Right, VPos::Center)?;
+        text(
+            area,
+            t,
+            &label,
+            at,
+            t.font_size,
+            t.muted,
+            HPos::Right,
+            VPos::Center,
+        )?;
     }
     frame(area, t, v, t.muted)
 }
@@ -491,7 +520,16 @@ pub(crate) fn legend<DB: DrawingBackend>(
             }
         }
         let at = (x + t.px(19.0), y);
-        text(area, t, label, at, t.font_size, t.foreground, HPos::Left, VPos::Center)?;
+        text(
+            area,
+            t,
+            label,
+            at,
+            t.font_size,
+            t.foreground,
+            HPos::Left,
+            VPos::Center,
+        )?;
         x += w + t.px(26.0);
     }
     Ok(())

@@ -1,6 +1,6 @@
 //! The figures, each generic over the drawing backend.
 
-use super::draw::{self, AxisSpec, Area, Mark};
+use super::draw::{self, Area, AxisSpec, Mark};
 use super::{err, Bounds, LossHistory, Panel, ScatterData, Theme, View};
 use crate::activation::Activation;
 use crate::error::Result;
@@ -80,7 +80,11 @@ fn points_and_curve<DB: DrawingBackend>(
     data: &ScatterData,
     small: bool,
 ) -> Result<()> {
-    let (r_train, r_test, w) = if small { (1.8, 2.6, 2.0) } else { (3.0, 4.0, 2.5) };
+    let (r_train, r_test, w) = if small {
+        (1.8, 2.6, 2.0)
+    } else {
+        (3.0, 4.0, 2.5)
+    };
     // Small panels fade the training points so the test points and the line stand out.
     let train = t.train.mix(if small { 0.55 } else { 1.0 });
     draw::circles(area, t, v, pairs(data.train), r_train, train)?;
@@ -118,7 +122,10 @@ pub fn loss_curve<DB: DrawingBackend>(
     let (lo, hi) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| {
         (a.min(y), b.max(y))
     });
-    let last_step = test.iter().map(|p| p.0).fold(history.len() as f64, f64::max);
+    let last_step = test
+        .iter()
+        .map(|p| p.0)
+        .fold(history.len() as f64, f64::max);
     let x = (0.0, last_step.max(10.0));
     let y = if log_scale {
         let (lo, hi) = if lo > hi {
@@ -133,7 +140,11 @@ pub fn loss_curve<DB: DrawingBackend>(
         };
         (10f64.powf(lo), 10f64.powf(hi))
     } else {
-        let (lo, hi) = if lo > hi { (0.0, 1.0) } else { (lo.min(0.0), hi) };
+        let (lo, hi) = if lo > hi {
+            (0.0, 1.0)
+        } else {
+            (lo.min(0.0), hi)
+        };
         let (lo, hi) = if hi - lo < 1e-9 * hi.abs().max(1.0) {
             (lo - 0.5, hi + 0.5)
         } else {
@@ -141,8 +152,8 @@ pub fn loss_curve<DB: DrawingBackend>(
         };
         (lo, hi + (hi - lo) * 0.05)
     };
+    // A log range is already positive and non-flat; `sane` could widen it through zero.
     let b = if log_scale {
-        // Keep the range positive; `sane` may only widen a flat one.
         Bounds { x, y }
     } else {
         Bounds { x, y }.sane()
@@ -167,9 +178,9 @@ pub fn loss_curve<DB: DrawingBackend>(
 }
 
 /// Draws one panel of the 5 × 2 grid: the points and curve of `data` (no hover), and
-/// `caption` above (none if empty). Panels at least 160 × 120 CSS pixels get axes with
-/// ticks; smaller ones (the page's thumbnails) only a frame. Pass the same `bounds` to every
-/// panel so that they compare; `None` fits them to this panel's points and curve.
+/// `caption` above (none if empty). Panels of at least 240 × 160 CSS pixels below the
+/// caption get axes with ticks; smaller ones (the page's thumbnails) only a frame. Pass the
+/// same `bounds` to every panel so that they compare; `None` fits them to this panel's data.
 ///
 /// # Errors
 /// [`crate::Error::Io`] when the backend fails to draw.
@@ -205,10 +216,19 @@ fn panel_on<DB: DrawingBackend>(
     if !caption.is_empty() {
         let (w, _) = area.dim_in_pixel();
         let at = (f64::from(w) / 2.0, t.px(6.0));
-        draw::text(area, t, caption, at, size, t.foreground, HPos::Center, VPos::Top)?;
+        draw::text(
+            area,
+            t,
+            caption,
+            at,
+            size,
+            t.foreground,
+            HPos::Center,
+            VPos::Top,
+        )?;
     }
     let (w, h) = area.dim_in_pixel();
-    let big = f64::from(w) >= t.px(160.0) && f64::from(h) >= t.px(120.0 + cap_css);
+    let big = f64::from(w) >= t.px(240.0) && f64::from(h) >= t.px(160.0 + cap_css);
     let v = if big {
         let (v, xt, yt) = draw::layout_axes(area, t, b, &LINEAR, cap_css);
         draw::axes(area, t, &v, &xt, &yt, &LINEAR)?;
@@ -305,7 +325,10 @@ pub fn activation<DB: DrawingBackend>(
         &root,
         theme,
         &v,
-        &[(Mark::Line(theme.train), &fl), (Mark::Dashed(theme.test), &dl)],
+        &[
+            (Mark::Line(theme.train), &fl),
+            (Mark::Dashed(theme.test), &dl),
+        ],
     )?;
     root.present().map_err(err)?;
     Ok(v)

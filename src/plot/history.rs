@@ -45,8 +45,16 @@ impl Bucket {
             first: self.first,
             steps: self.steps + next.steps,
             // Ties keep the earlier step.
-            min: if next.min.1 < self.min.1 { next.min } else { self.min },
-            max: if next.max.1 > self.max.1 { next.max } else { self.max },
+            min: if next.min.1 < self.min.1 {
+                next.min
+            } else {
+                self.min
+            },
+            max: if next.max.1 > self.max.1 {
+                next.max
+            } else {
+                self.max
+            },
             last: next.last,
         }
     }

@@ -25,22 +25,20 @@ pub mod canvas;
 #[cfg(not(target_arch = "wasm32"))]
 mod svg;
 
-pub use figures::{
-    activation, grid, grid_bounds, grid_panel, loss_curve, scatter_fit, GRID_SHAPE,
-};
+pub use figures::{activation, grid, grid_bounds, grid_panel, loss_curve, scatter_fit, GRID_SHAPE};
 pub use history::LossHistory;
 pub use plotters::prelude::DrawingBackend;
 pub use plotters::style::RGBColor;
 #[cfg(not(target_arch = "wasm32"))]
 pub use svg::{
-    activation_svg_string, grid_svg, grid_svg_string, loss_svg, loss_svg_string,
-    scatter_fit_svg, scatter_fit_svg_string, GRID_SVG_SIZE,
+    activation_svg_string, grid_svg, grid_svg_string, loss_svg, loss_svg_string, scatter_fit_svg,
+    scatter_fit_svg_string, GRID_SVG_SIZE,
 };
 pub use theme::{contrast, parse_hex, Labels, Theme, CSS_PROPERTIES};
 
 /// What [`scatter_fit`] and [`grid_panel`] draw. Points with a non-finite coordinate are
 /// skipped; the curve breaks where it is not finite and is drawn in x order.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct ScatterData<'a> {
     /// Training points `(x, y)`, drawn as circles.
     pub train: &'a [(f32, f32)],
@@ -51,17 +49,6 @@ pub struct ScatterData<'a> {
     /// A hover marker `(x, ŷ)`: a dashed vertical line at `x` and a dot at `ŷ` if finite
     /// ([`scatter_fit`] only).
     pub hover: Option<(f32, f32)>,
-}
-
-impl Default for ScatterData<'_> {
-    fn default() -> Self {
-        ScatterData {
-            train: &[],
-            test: &[],
-            curve: &[],
-            hover: None,
-        }
-    }
 }
 
 /// One panel of the 5 × 2 grid: the fitted line at a stage of training (the CLI's type).

@@ -1,8 +1,7 @@
 //! SVG output for the CLI (native only): the figures as SVG text or files.
 
 use super::{
-    activation, grid, loss_curve, scatter_fit, Bounds, LossHistory, Panel, ScatterData,
-    Theme, View,
+    activation, grid, loss_curve, scatter_fit, Bounds, LossHistory, Panel, ScatterData, Theme, View,
 };
 use crate::activation::Activation;
 use crate::error::{Error, Result};
@@ -25,7 +24,10 @@ fn render<T>(
     draw: impl FnOnce(SVGBackend<'_>) -> Result<T>,
 ) -> Result<(String, T)> {
     let mut s = String::new();
-    let out = draw(SVGBackend::with_string(&mut s, (size.0.max(1), size.1.max(1))))?;
+    let out = draw(SVGBackend::with_string(
+        &mut s,
+        (size.0.max(1), size.1.max(1)),
+    ))?;
     Ok((s, out))
 }
 
@@ -117,7 +119,10 @@ pub fn grid_svg_string(
 /// [`Error::Io`] when drawing or writing fails.
 pub fn grid_svg(path: &str, points: &[(f32, f32)], panels: &[Panel]) -> Result<()> {
     let theme = Theme::light().with_pixel_ratio(1.25);
-    write(path, &grid_svg_string(&theme, GRID_SVG_SIZE, points, panels)?)
+    write(
+        path,
+        &grid_svg_string(&theme, GRID_SVG_SIZE, points, panels)?,
+    )
 }
 
 /// [`activation`] as SVG text of `size` pixels, with its view.

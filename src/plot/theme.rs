@@ -227,7 +227,9 @@ mod tests {
         assert_eq!(parse_hex("#0072b2"), Some(RGBColor(0, 114, 178)));
         assert_eq!(parse_hex(" 0072B2 "), Some(RGBColor(0, 114, 178)));
         assert_eq!(parse_hex("#fa0"), Some(RGBColor(255, 170, 0)));
-        for bad in ["", "#", "#12", "#12345", "#1234567", "#gg0000", "#+12345", "red"] {
+        for bad in [
+            "", "#", "#12", "#12345", "#1234567", "#gg0000", "#+12345", "red",
+        ] {
             assert_eq!(parse_hex(bad), None, "{bad}");
         }
     }
