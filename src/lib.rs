@@ -46,6 +46,7 @@ pub mod limits;
 pub mod loss;
 pub mod model;
 pub mod optim;
+pub mod plot;
 pub mod record;
 pub mod rng;
 pub mod run;
