@@ -244,12 +244,18 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
                     .copied()
                     .zip(d.y_test.as_slice().iter().copied())
                     .collect();
-                plot::grid(path, &points, &panels).map(|()| {
-                    eprintln!("wrote {path}");
-                    if stage_count > panels.len() {
-                        eprintln!("{}", plot::left_out(panels.len(), stage_count, every));
-                    }
-                })
+                plot::grid(path, &points, &panels)
+                    .map_err(|e| {
+                        let why = e.to_string();
+                        let why = why.strip_prefix("io error: ").unwrap_or(&why).to_string();
+                        Error::Io(format!("--plot {path}: the plot could not be drawn: {why}"))
+                    })
+                    .map(|()| {
+                        eprintln!("wrote {path}");
+                        if stage_count > panels.len() {
+                            eprintln!("{}", plot::left_out(panels.len(), stage_count, every));
+                        }
+                    })
             }
             None => Ok(()),
         };
@@ -338,19 +344,12 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
         }
     }
 
+    /// The CLI's side of the figures: the core draws them ([`nnplay::plot`]).
     mod plot {
-        use nnplay::{Error, Result};
-        use plotters::prelude::*;
+        pub use nnplay::plot::{grid_svg as grid, Panel};
 
         /// How many stages the grid has room for (5 rows of 2).
-        pub const PANELS: usize = 10;
-
-        /// One panel of the 5 × 2 grid: the fitted line at a stage.
-        pub struct Panel {
-            pub cost: f32,
-            pub k: usize,
-            pub fit: Vec<(f32, f32)>,
-        }
+        pub const PANELS: usize = nnplay::plot::GRID_SHAPE.0 * nnplay::plot::GRID_SHAPE.1;
 
         /// What a grid of the first `shown` of `total` stages, one every `every` steps, left
         /// out.
@@ -370,59 +369,6 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
                 range(shown + 1, total, "stage"),
                 range(step(shown + 1), step(total), "step"),
             )
-        }
-
-        /// The tutorial's figure: test points and the fitted line every 100 steps.
-        ///
-        /// # Errors
-        /// [`Error::Io`] naming `path` and what went wrong.
-        pub fn grid(path: &str, points: &[(f32, f32)], panels: &[Panel]) -> Result<()> {
-            let err = |e: DrawingAreaErrorKind<std::io::Error>| {
-                Error::Io(format!("--plot {path}: the plot could not be drawn: {e}"))
-            };
-            let root = SVGBackend::new(path, (1000, 1500)).into_drawing_area();
-            root.fill(&WHITE).map_err(err)?;
-            let cells = root.split_evenly((5, 2));
-            let (x0, x1) = points
-                .iter()
-                .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
-            let (mut y0, mut y1) = points
-                .iter()
-                .fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
-            for p in panels {
-                for (_, y) in &p.fit {
-                    if y.is_finite() {
-                        y0 = y0.min(*y);
-                        y1 = y1.max(*y);
-                    }
-                }
-            }
-            let pad = ((y1 - y0) * 0.05).max(1e-3);
-            for (cell, panel) in cells.iter().zip(panels) {
-                let mut chart = ChartBuilder::on(cell)
-                    .margin(12)
-                    .caption(
-                        format!("cost={:.4} k={}", panel.cost, panel.k),
-                        ("sans-serif", 16),
-                    )
-                    .x_label_area_size(24)
-                    .y_label_area_size(36)
-                    .build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))
-                    .map_err(err)?;
-                chart.configure_mesh().draw().map_err(err)?;
-                // Okabe–Ito blue points and vermillion line: safe for colour-blind readers.
-                let blue = RGBColor(0, 114, 178);
-                let red = RGBColor(213, 94, 0);
-                chart
-                    .draw_series(points.iter().map(|p| Circle::new(*p, 3, blue.filled())))
-                    .map_err(err)?;
-                let mut line = panel.fit.clone();
-                line.sort_by(|a, b| a.0.total_cmp(&b.0));
-                chart
-                    .draw_series(LineSeries::new(line, red.stroke_width(2)))
-                    .map_err(err)?;
-            }
-            root.present().map_err(err)
         }
     }
 }
