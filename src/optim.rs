@@ -486,6 +486,26 @@ impl Optimizer {
 }
 
 impl Coefficients {
+    /// Which of the update's state arrays the WGSL kernel's three state bindings `s0`, `s1`,
+    /// `s2` hold (`None`: unused). SGD: `s0` momentum. Adam: `s0` m, `s1` v. RMSprop: `s0`
+    /// velocity, `s1` momentum (when `momentum > 0`), `s2` average gradient (when centered);
+    /// its slots are in Keras' order, velocity, momentum, average, the optional ones left out.
+    pub fn state_bindings(&self) -> [Option<usize>; 3] {
+        match self.rule {
+            UpdateRule::Sgd => [None, None, None],
+            UpdateRule::Momentum | UpdateRule::Nesterov => [Some(0), None, None],
+            UpdateRule::Adam => [Some(0), Some(1), None],
+            UpdateRule::RmsProp => {
+                let momentum = self.momentum > 0.0;
+                [
+                    Some(0),
+                    momentum.then_some(1),
+                    self.centered.then_some(1 + usize::from(momentum)),
+                ]
+            }
+        }
+    }
+
     /// How many state arrays the update reads and writes (see [`Optimizer::slots`]).
     pub fn slots(&self) -> usize {
         match self.rule {
@@ -1095,6 +1115,47 @@ mod tests {
         assert!((s[2][0] - 0.2).abs() < 1e-7);
         assert!((s[1][0] - delta).abs() < 1e-6);
         assert!((w[0] - (1.0 - delta)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn every_state_array_is_bound_exactly_once() {
+        for opt in [
+            Optimizer::sgd(0.1),
+            Optimizer::Sgd {
+                learning_rate: 0.1,
+                momentum: 0.5,
+                nesterov: true,
+            },
+            Optimizer::adam(0.1),
+            Optimizer::rmsprop(0.1),
+            Optimizer::RmsProp {
+                learning_rate: 0.1,
+                rho: 0.9,
+                momentum: 0.5,
+                epsilon: 1e-7,
+                centered: false,
+            },
+            Optimizer::RmsProp {
+                learning_rate: 0.1,
+                rho: 0.9,
+                momentum: 0.0,
+                epsilon: 1e-7,
+                centered: true,
+            },
+            Optimizer::RmsProp {
+                learning_rate: 0.1,
+                rho: 0.9,
+                momentum: 0.5,
+                epsilon: 1e-7,
+                centered: true,
+            },
+        ] {
+            let c = opt.coefficients();
+            let mut bound: Vec<usize> = c.state_bindings().into_iter().flatten().collect();
+            bound.sort_unstable();
+            assert_eq!(bound, (0..opt.slots()).collect::<Vec<_>>(), "{opt:?}");
+            assert_eq!(c.slots(), opt.slots(), "{opt:?}");
+        }
     }
 
     #[test]

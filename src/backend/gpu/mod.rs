@@ -648,27 +648,11 @@ impl Backend for GpuBackend {
         self.counter_slot(iterations)?;
         let len = self.len(param)?;
         let params = OptimizerParams::new(len as u32, update);
-        // The kernel's state bindings: s0, s1, s2 (see `shaders/optimizer.wgsl`). RMSprop's
-        // slots are velocity, then momentum when it has one, then the average gradient when
-        // centered; the kernel finds momentum in s1 and the average in s2.
-        let mut state = [Operand::Absent; 3];
-        match update.rule {
-            crate::optim::UpdateRule::RmsProp => {
-                let mut it = slots.iter();
-                state[0] = Operand::Buf(*it.next().expect("checked: velocity"));
-                if update.momentum > 0.0 {
-                    state[1] = Operand::Buf(*it.next().expect("checked: momentum"));
-                }
-                if update.centered {
-                    state[2] = Operand::Buf(*it.next().expect("checked: average"));
-                }
-            }
-            _ => {
-                for (s, b) in state.iter_mut().zip(slots) {
-                    *s = Operand::Buf(*b);
-                }
-            }
-        }
+        // The kernel's state bindings s0, s1, s2: which of the rule's slots each one holds is
+        // the optimizer's to say (`Coefficients::state_bindings`).
+        let state = update
+            .state_bindings()
+            .map(|slot| slot.map_or(Operand::Absent, |i| Operand::Buf(slots[i])));
         let [s0, s1, s2] = state;
         let operands = ApplyGradientOperands {
             weights: Operand::Buf(param),
