@@ -282,7 +282,7 @@ async function suite(label, webgpu, base) {
   });
 
   await check('the engine draws the canvases: their colours, a moving loss curve, no drawing code in www/', async () => {
-    const res = await page.evaluate(async () => (await fetch('www/plot.js', { cache: 'no-store' })).status);
+    const res = (await fetch(`${base}/www/plot.js`)).status;
     assert(res === 404, `www/plot.js is served (${res})`);
     // The light theme's train (#0072b2), test (#d55e00) and curve (#1d2125) colours.
     const fit = await colourCounts(page, '#fit-canvas', ['#0072b2', '#d55e00', '#1d2125']);
