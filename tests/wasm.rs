@@ -195,3 +195,30 @@ fn schema_reaches_js_with_every_option_and_limit() {
         serde_json::from_value(s["hidden_layer"].clone()).unwrap();
     assert_eq!(hidden.activation, "tanh");
 }
+
+#[wasm_bindgen_test]
+fn drawing_api_checks_its_input_and_bounds_the_loss_history() {
+    use nnplay::wasm_api::{data_bounds, plot_css_properties, LossHistory, Plotter};
+    // Bounds cover the points; arrays of different lengths are an error, not a panic.
+    let b = data_bounds(&[0.0, 10.0], &[1.0, 6.0], &[5.0], &[3.0]).unwrap();
+    assert!(
+        b[0] < 0.0 && b[1] > 10.0 && b[2] < 1.0 && b[3] > 6.0,
+        "{b:?}"
+    );
+    assert!(data_bounds(&[0.0, 1.0], &[1.0], &[], &[]).is_err());
+    // A million steps keep the history bounded.
+    let mut h = LossHistory::new();
+    h.extend(&vec![0.5; 1_000_000]);
+    assert_eq!(h.length(), 1_000_000);
+    assert_eq!(h.last(), Some(0.5));
+    h.clear();
+    assert_eq!(h.length(), 0);
+    // Colours by CSS property; a bad name or colour is an error.
+    let mut p = Plotter::new(true);
+    for name in plot_css_properties() {
+        p.set_colour(&name, "#123456").unwrap();
+    }
+    assert!(p.set_colour("--nope", "#000").is_err());
+    assert!(p.set_colour("--fg", "red").is_err());
+    assert!(p.set_font("system-ui".into(), f64::NAN).is_err());
+}

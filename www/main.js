@@ -1,9 +1,9 @@
 // The page's wiring: it loads the engine, keeps one Experiment, trains it in small chunks per
-// animation frame, and hands numbers to the drawing and text modules. No network maths here.
+// animation frame, and hands numbers to the engine's figures and to the text modules. No network
+// maths and no drawing here: the engine draws every canvas.
 
 import { t, setLang, lang, applyI18n, explanationHtml } from './i18n.js';
 import * as url from './state.js';
-import { Surface, theme, viewOf, drawFit, drawLoss, drawPanel } from './plot.js';
 import { Controls } from './controls.js';
 import * as ui from './ui.js';
 
@@ -14,6 +14,10 @@ const FIT_POINTS = 121;
 const FRAME_BUDGET_MS = 8;
 const SPEEDS = [1, 2, 5, 10, 20, 50, Infinity];
 const EXPLODE = 1e6;
+// Test costs kept for the loss plot: past this many, every other one is dropped (the plot's
+// work per frame stays flat however long training runs).
+const TEST_POINTS_MAX = 512;
+const EMPTY = new Float32Array(0);
 const reducedMotion = matchMedia('(prefers-reduced-motion: reduce)');
 const darkScheme = matchMedia('(prefers-color-scheme: dark)');
 
@@ -33,7 +37,9 @@ const app = {
   // not blocked), so chunks are sized by call time instead: doubled while a call takes under
   // GPU_FAST_MS, halved above GPU_SLOW_MS.
   gpuChunk: 16,
-  fitFrame: null,
+  // The engine's Plotter (theme from the CSS colours, legend words) and the main plot's view.
+  plotter: null,
+  fitView: null,
   hoverX: null,
   lastDraw: 0,
 };
@@ -67,11 +73,16 @@ function change(fn) {
 
 function freshRun() {
   return {
-    losses: [],
-    test: [],
+    // Losses live in the engine's bounded history; the page keeps the count, first and last.
+    history: new app.wasm.LossHistory(),
+    steps: 0,
+    first: undefined,
+    last: undefined,
+    testSteps: [],
+    testCosts: [],
     panels: new Array(GRID_PANELS).fill(null),
     data: null,
-    view: null,
+    bounds: null,
     fit: null,
     hover: null,
     diverged: false,
@@ -81,7 +92,6 @@ function freshRun() {
 }
 
 const log = new ui.Log($('log'));
-const surfaces = {};
 let controls;
 
 // ---------- start ----------
@@ -128,8 +138,8 @@ async function start() {
     newSeed: () => w.randomSeed(),
     currentPoints,
   });
-  surfaces.fit = new Surface($('fit-canvas'), drawMain);
-  surfaces.loss = new Surface($('loss-canvas'), drawLossPlot);
+  new ResizeObserver(() => drawMain()).observe($('fit-canvas'));
+  new ResizeObserver(() => drawLossPlot()).observe($('loss-canvas'));
   wireEvents();
 
   // The link's experiment if it can be read and built; else the default one, with a message,
@@ -351,13 +361,14 @@ async function install(exp) {
   $('backend').value = app.config.backend;
   showBackend();
   const d = plain(exp.dataset());
+  app.run?.history.free();
   app.run = freshRun();
   const run = app.run;
   run.data = {
-    train: { x: d.xTrain, y: d.yTrain },
-    test: { x: d.xTest, y: d.yTest },
+    train: { x: Float32Array.from(d.xTrain), y: Float32Array.from(d.yTrain) },
+    test: { x: Float32Array.from(d.xTest), y: Float32Array.from(d.yTest) },
   };
-  run.view = viewOf([run.data.train, run.data.test]);
+  run.bounds = app.wasm.dataBounds(run.data.train.x, run.data.train.y, run.data.test.x, run.data.test.y);
   $('diverge').hidden = true;
   log.clear();
   log.add(t('log.header'));
@@ -396,7 +407,7 @@ function round6(v) {
 }
 
 function fitXs() {
-  const { xMin, xMax } = app.run.view;
+  const [xMin, xMax] = app.run.bounds;
   const xs = new Float32Array(FIT_POINTS);
   for (let i = 0; i < FIT_POINTS; i++) xs[i] = xMin + ((xMax - xMin) * i) / (FIT_POINTS - 1);
   return xs;
@@ -424,7 +435,7 @@ function showPrediction() {
 // ---------- training ----------
 
 function stepsDone() {
-  return app.run ? app.run.losses.length : 0;
+  return app.run ? app.run.steps : 0;
 }
 
 const GPU_FAST_MS = 25;
@@ -462,17 +473,20 @@ async function trainChunk(n) {
     if (dt < GPU_FAST_MS) app.gpuChunk = Math.min(4096, app.gpuChunk * 2);
     else if (dt > GPU_SLOW_MS) app.gpuChunk = Math.max(1, Math.floor(app.gpuChunk / 2));
   }
-  const start = run.losses.length;
+  const start = run.steps;
   const logEvery = app.config.training.log_every;
+  run.history.extend(losses);
   for (let i = 0; i < losses.length; i++) {
     const index = start + i;
     const v = losses[i];
-    run.losses.push(v);
+    if (index === 0) run.first = v;
+    run.steps = index + 1;
+    run.last = v;
     if (index % logEvery === 0) log.add(t('log.trainCost', { v: ui.f32(v) }));
-    const first = run.losses[0];
+    const first = run.first;
     if (!run.diverged && (!Number.isFinite(v) || (first > 0 && v > EXPLODE * first))) diverged(index, v);
   }
-  const done = run.losses.length;
+  const done = run.steps;
   run.rate.push([performance.now(), done]);
   if (run.diverged) return false;
   const index = done - 1;
@@ -492,7 +506,13 @@ async function sampleTest(index) {
   const gen = app.generation;
   const cost = await onExp(gen, (exp) => exp.testCost());
   if (gen !== app.generation) return;
-  app.run.test.push([index, cost]);
+  const run = app.run;
+  run.testSteps.push(index);
+  run.testCosts.push(cost);
+  if (run.testSteps.length > TEST_POINTS_MAX) {
+    run.testSteps = run.testSteps.filter((_, i) => i % 2 === 0);
+    run.testCosts = run.testCosts.filter((_, i) => i % 2 === 0);
+  }
   $('test-cost').textContent = ui.f32(cost);
   return cost;
 }
@@ -649,7 +669,7 @@ function showStats() {
   const done = stepsDone();
   $('step-count').textContent = String(done);
   $('step-count').dataset.value = String(done);
-  const last = run?.losses[done - 1];
+  const last = done > 0 ? run.last : undefined;
   $('train-cost').textContent = last === undefined ? '–' : ui.f32(last);
   $('train-cost').dataset.value = last === undefined ? '' : String(last);
   if (!run || done === 0) $('test-cost').textContent = '–';
@@ -662,38 +682,61 @@ function showStats() {
   }
 }
 
-// ---------- drawing ----------
+// ---------- drawing (by the engine) ----------
 
-let colours = null;
-function palette() {
-  colours ??= theme();
-  return colours;
+/** The engine's Plotter: colours from the CSS custom properties, legend words in the page's language. */
+function plotter() {
+  if (!app.plotter) {
+    const p = new app.wasm.Plotter(darkScheme.matches);
+    const style = getComputedStyle(document.documentElement);
+    for (const name of app.wasm.plotCssProperties()) {
+      const v = style.getPropertyValue(name).trim();
+      if (!v) continue;
+      try {
+        p.setColour(name, v);
+      } catch (e) {
+        ui.showError(t('err.generic', { error: ui.message(e) }));
+      }
+    }
+    p.setLabels(t('plot.train'), t('plot.test'), t('plot.fit'));
+    app.plotter = p;
+  }
+  return app.plotter;
 }
 
-function labels() {
-  return { train: t('plot.train'), test: t('plot.test'), fit: t('plot.fit') };
+/** Forgets the Plotter (colour scheme or language changed): the next draw builds a new one. */
+function dropPlotter() {
+  app.plotter?.free();
+  app.plotter = null;
 }
 
 function drawMain() {
   const run = app.run;
-  if (!run || !surfaces.fit) return;
-  app.fitFrame = drawFit(surfaces.fit, palette(), {
-    train: run.data.train, test: run.data.test, fit: run.fit, hover: run.hover, view: run.view, labels: labels(),
-  });
+  if (!run || !app.wasm) return;
+  const canvas = $('fit-canvas');
+  const { train, test } = run.data;
+  const view = plotter().drawScatter(
+    canvas, train.x, train.y, test.x, test.y, run.fit?.xs ?? EMPTY, run.fit?.ys ?? EMPTY,
+    run.hover?.x, run.hover?.y, run.bounds,
+  );
+  app.fitView?.free();
+  app.fitView = view;
+  // The mapping in CSS pixels, for whoever reads the page (tests, embeds).
+  canvas.dataset.plotRect = view.rect.join(' ');
+  canvas.dataset.plotBounds = view.bounds.join(' ');
 }
 
 function drawLossPlot() {
   const run = app.run;
-  if (!run || !surfaces.loss) return;
-  drawLoss(surfaces.loss, palette(), {
-    train: run.losses, test: run.test, log: $('loss-log').checked,
-    labels: { train: t('plot.train'), test: t('plot.test') },
-  });
+  if (!run || !app.wasm) return;
+  plotter().drawLoss(
+    $('loss-canvas'), run.history, $('loss-log').checked,
+    Uint32Array.from(run.testSteps), Float32Array.from(run.testCosts),
+  ).free();
 }
 
 function buildGrid() {
   const items = [];
-  surfaces.grid = [];
   for (let k = 0; k < GRID_PANELS; k++) {
     const canvas = document.createElement('canvas');
     canvas.setAttribute('role', 'img');
@@ -704,7 +747,7 @@ function buildGrid() {
     li.dataset.k = String(k);
     li.append(canvas, cap);
     items.push(li);
-    surfaces.grid.push(new Surface(canvas, () => drawGridPanel(k)));
+    new ResizeObserver(() => drawGridPanel(k)).observe(canvas);
   }
   $('grid').replaceChildren(...items);
 }
@@ -720,10 +763,13 @@ function drawGridPanel(k) {
   li.querySelector('.panel-caption').textContent = panel
     ? t('grid.cost', { cost: ui.short(panel.cost), k: k + 1 }) : t('grid.panel', { step });
   li.querySelector('canvas').setAttribute('aria-label', caption);
-  if (!app.run) return;
-  drawPanel(surfaces.grid[k], palette(), {
-    train: app.run.data.train, test: app.run.data.test, fit: panel?.fit, view: app.run.view,
-  });
+  const run = app.run;
+  if (!run || !app.wasm) return;
+  const { train, test } = run.data;
+  plotter().drawPanel(
+    li.querySelector('canvas'), train.x, train.y, test.x, test.y,
+    panel?.fit.xs ?? EMPTY, panel?.fit.ys ?? EMPTY, '', run.bounds,
+  ).free();
 }
 
 function redrawAll() {
@@ -777,6 +823,7 @@ function wireEvents() {
     $('explain').innerHTML = explanationHtml();
     updateSpeedText();
     if (app.config) controls.render(app.config);
+    dropPlotter();
     redrawAll();
   });
 
@@ -788,11 +835,11 @@ function wireEvents() {
   const canvas = $('fit-canvas');
   const dataAt = (e) => {
     const r = canvas.getBoundingClientRect();
-    const f = app.fitFrame;
-    if (!f) return null;
+    const v = app.fitView;
     const px = e.clientX - r.left, py = e.clientY - r.top;
-    if (px < f.left || px > f.left + f.w || py < f.top || py > f.top + f.h) return null;
-    return { x: f.dataX(px), y: f.dataY(py) };
+    if (!v || !v.contains(px, py)) return null;
+    const [x, y] = v.toData(px, py);
+    return { x, y };
   };
   canvas.addEventListener('pointermove', (e) => {
     const p = dataAt(e);
@@ -852,7 +899,7 @@ function wireEvents() {
   });
 
   darkScheme.addEventListener('change', () => {
-    colours = null;
+    dropPlotter();
     redrawAll();
   });
 }

@@ -172,6 +172,22 @@ function inkOf(page, selector) {
   });
 }
 
+/** For each `#rrggbb` colour, the canvas pixels within a small distance of it (anti-aliasing aside). */
+function colourCounts(page, selector, colours) {
+  return page.$eval(selector, (c, colours) => {
+    const want = colours.map((h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16)));
+    const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+    const n = want.map(() => 0);
+    for (let i = 0; i < data.length; i += 4) {
+      for (let k = 0; k < want.length; k++) {
+        const [r, g, b] = want[k];
+        if (Math.abs(data[i] - r) + Math.abs(data[i + 1] - g) + Math.abs(data[i + 2] - b) <= 12) n[k]++;
+      }
+    }
+    return n;
+  }, colours);
+}
+
 async function suite(label, webgpu, base) {
   console.log(`\n== ${label} ==`);
   const counts = [passed, failed, skipped];
@@ -263,6 +279,48 @@ async function suite(label, webgpu, base) {
     const { ink, total } = await inkOf(page, '#fit-canvas');
     assert(ink > total * 0.01, `only ${ink} of ${total} pixels drawn`);
     await shot(page, 'trained', { fullPage: true });
+  });
+
+  await check('the engine draws the canvases: their colours, a moving loss curve, no drawing code in www/', async () => {
+    const res = (await fetch(`${base}/www/plot.js`)).status;
+    assert(res === 404, `www/plot.js is served (${res})`);
+    // The light theme's train (#0072b2), test (#d55e00) and curve (#1d2125) colours.
+    const fit = await colourCounts(page, '#fit-canvas', ['#0072b2', '#d55e00', '#1d2125']);
+    assert(fit.every((n) => n > 20), `fit plot colours train/test/curve: ${fit.join('/')} pixels`);
+    const [loss] = await colourCounts(page, '#loss-canvas', ['#0072b2']);
+    assert(loss > 50, `loss curve: ${loss} pixels of the train colour`);
+    const dpr = await page.$eval('#loss-canvas', (c) => c.width / c.getBoundingClientRect().width);
+    assert(Math.abs(dpr - 1) < 0.02, `loss canvas backing store ${dpr} × its CSS size at devicePixelRatio 1`);
+    const before = await page.$eval('#loss-canvas', (c) => c.toDataURL());
+    const s0 = await stepCount(page);
+    await page.click('#step100');
+    await untilStep(page, s0 + 100, webgpu ? 60000 : 15000);
+    await waitFor(page, (b) => document.querySelector('#loss-canvas').toDataURL() !== b, before);
+  });
+
+  await check('the dark colour scheme redraws the plots on its background', async () => {
+    const bg = (sel) => page.$eval(sel, (c) => [...c.getContext('2d').getImageData(0, 0, 1, 1).data.slice(0, 3)].join(','));
+    const light = await bg('#fit-canvas');
+    assert(light === '255,255,255', `light background ${light}`);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    try {
+      const dark = '29,33,37'; // --plot-bg #1d2125
+      for (const sel of ['#fit-canvas', '#loss-canvas', '.grid-panel:first-child canvas']) {
+        await waitFor(page, ([s, want]) => {
+          const d = document.querySelector(s).getContext('2d').getImageData(0, 0, 1, 1).data;
+          return [...d.slice(0, 3)].join(',') === want;
+        }, [sel, dark], 5000).catch(async () => { throw new Error(`${sel}: background ${await bg(sel)}, not ${dark}`); });
+      }
+      // The dark curve colour (#f0e442) is drawn.
+      const [curve] = await colourCounts(page, '#fit-canvas', ['#f0e442']);
+      assert(curve > 20, `dark curve: ${curve} pixels`);
+    } finally {
+      await page.emulateMedia({ colorScheme: 'light' });
+    }
+    await waitFor(page, () => {
+      const d = document.querySelector('#fit-canvas').getContext('2d').getImageData(0, 0, 1, 1).data;
+      return d[0] === 255 && d[1] === 255 && d[2] === 255;
+    }, undefined, 5000);
   });
 
   await check('Reset returns to step 0 and the same first cost', async () => {
@@ -363,6 +421,39 @@ async function suite(label, webgpu, base) {
     const record = JSON.parse(fs.readFileSync(await download.path(), 'utf8'));
     assert(record.format === 'nnplay.run/1', `format ${record.format}`);
     assert(record.losses.length === 100 && record.config.optimizer.learning_rate < 50, 'record does not match the run');
+  });
+
+  await check('hover maps the pointer to x through the engine\'s view; ŷ is predict at that x', async () => {
+    const p = await context.newPage();
+    watch(p);
+    await p.goto(`${base}/?lang=en`);
+    await ready(p);
+    const box = await p.$eval('#fit-canvas', (c) => { const r = c.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; });
+    const px = box.w * 0.6;
+    await p.mouse.move(box.x + px, box.y + box.h * 0.5);
+    await waitFor(p, () => /ŷ = -?\d/.test(document.querySelector('#predict-out').textContent));
+    const text = await p.$eval('#predict-out', (e) => e.textContent);
+    const m = /x = (\S+) → ŷ = (\S+)/.exec(text);
+    assert(m, `read-out: ${text}`);
+    const [shownX, shownY] = [Number(m[1]), Number(m[2])];
+    const { rect, bounds } = await p.$eval('#fit-canvas', (c) => ({
+      rect: c.dataset.plotRect.split(' ').map(Number), bounds: c.dataset.plotBounds.split(' ').map(Number),
+    }));
+    const [left, , width] = rect;
+    const [x0, x1] = bounds;
+    const perPixel = (x1 - x0) / width;
+    const expected = x0 + ((px - left) / width) * (x1 - x0);
+    // The read-out rounds x to 4 significant digits.
+    assert(Math.abs(shownX - expected) <= perPixel + Math.abs(expected) * 1e-3, `x ${shownX}, expected ${expected} ± ${perPixel}`);
+    // The same experiment, untrained, built on the CPU: its prediction within a pixel of x.
+    const ys = await p.evaluate(async ([x, d]) => {
+      const w = window.wasmBindings;
+      const e = await w.Experiment.create(w.defaultConfig(), 'cpu');
+      try { return [...(await e.predict(new Float32Array([x - d, x, x + d])))]; } finally { e.free(); }
+    }, [expected, perPixel]);
+    const tol = 1e-4 * Math.max(1, Math.abs(shownY));
+    assert(shownY >= Math.min(...ys) - tol && shownY <= Math.max(...ys) + tol, `ŷ ${shownY}, predict near x: ${ys.join(', ')}`);
+    await p.close();
   });
 
   await check('backend switch: webgpu either runs or says why and keeps training on the CPU', async () => {
