@@ -19,6 +19,105 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::backend::BackendChoice;
 
+/// The bounds of one numeric config field outside the optimizer (whose bounds are its
+/// [`crate::optim::ParamSpec`]s): what [`Config::validate`] enforces, for the page's number
+/// inputs. A unit test holds each bound against `validate`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct FieldBounds {
+    /// The smallest valid value, if any.
+    pub min: Option<f64>,
+    /// Whether `min` itself is valid.
+    pub min_inclusive: bool,
+    /// The largest valid value, if any.
+    pub max: Option<f64>,
+    /// Whether `max` itself is valid.
+    pub max_inclusive: bool,
+    /// Whether only whole numbers are valid.
+    pub integer: bool,
+    /// Whether the field may be `null`.
+    pub nullable: bool,
+}
+
+impl FieldBounds {
+    /// Whole numbers from `min` up to `max` (both valid).
+    const fn count(min: f64, max: Option<f64>) -> Self {
+        FieldBounds {
+            min: Some(min),
+            min_inclusive: true,
+            max,
+            max_inclusive: true,
+            integer: true,
+            nullable: false,
+        }
+    }
+
+    /// Numbers of magnitude at most `max`.
+    const fn magnitude(max: f64) -> Self {
+        FieldBounds {
+            min: Some(-max),
+            min_inclusive: true,
+            max: Some(max),
+            max_inclusive: true,
+            integer: false,
+            nullable: false,
+        }
+    }
+
+    /// The same, or `null`.
+    const fn nullable(self) -> Self {
+        FieldBounds {
+            nullable: true,
+            ..self
+        }
+    }
+}
+
+/// The bounds [`Config::validate`] enforces on the numeric fields outside the optimizer, by
+/// config path (`model.layers.units` for every layer's units), from [`crate::limits`]. (`x_min`
+/// and `x_max` are bounded by [`crate::limits::MAX_DATA_MAGNITUDE`] and by each other, a rule
+/// between two fields that a single field's bounds cannot say.)
+pub fn field_bounds() -> Vec<(&'static str, FieldBounds)> {
+    use crate::limits::{MAX_DATA_MAGNITUDE, MAX_NOISE, MAX_POINTS, MAX_UNITS, MIN_POINTS};
+    let fraction = FieldBounds {
+        min: Some(0.0),
+        min_inclusive: false,
+        max: Some(1.0),
+        max_inclusive: false,
+        integer: false,
+        nullable: false,
+    };
+    vec![
+        ("seed", FieldBounds::count(0.0, Some(MAX_SEED as f64))),
+        (
+            "data.n",
+            FieldBounds::count(MIN_POINTS as f64, Some(MAX_POINTS as f64)),
+        ),
+        ("data.slope", FieldBounds::magnitude(MAX_DATA_MAGNITUDE)),
+        ("data.intercept", FieldBounds::magnitude(MAX_DATA_MAGNITUDE)),
+        (
+            "data.noise",
+            FieldBounds {
+                min: Some(0.0),
+                ..FieldBounds::magnitude(MAX_NOISE)
+            },
+        ),
+        ("data.train_fraction", fraction),
+        (
+            "model.layers.units",
+            FieldBounds::count(1.0, Some(MAX_UNITS as f64)),
+        ),
+        (
+            "training.batch_size",
+            FieldBounds::count(1.0, None).nullable(),
+        ),
+        ("training.log_every", FieldBounds::count(1.0, None)),
+        (
+            "training.steps",
+            FieldBounds::count(1.0, Some(MAX_STEPS as f64)),
+        ),
+    ]
+}
+
 /// One Dense layer of the config.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -48,6 +147,11 @@ impl Default for LayerConfig {
 }
 
 impl LayerConfig {
+    /// The hidden layer the page's "add a layer" inserts: 16 tanh units.
+    pub fn hidden() -> Self {
+        LayerConfig::new(16, "tanh")
+    }
+
     /// A layer of `units` with `activation` and the other defaults.
     pub fn new(units: usize, activation: &str) -> Self {
         LayerConfig {
@@ -434,6 +538,87 @@ mod tests {
         for (json, needle) in cases {
             let e = Config::from_json(json).unwrap_err().to_string();
             assert!(e.contains(needle), "{json}: {e}");
+        }
+    }
+
+    #[test]
+    fn every_field_bound_is_what_validate_enforces() {
+        // Sets a field of the default config (a two-layer model, so that units can be set on
+        // a hidden layer) and reports whether it validates.
+        fn valid(path: &str, v: f64) -> bool {
+            let mut c = Config::default();
+            c.model.layers = vec![LayerConfig::new(4, "tanh"), LayerConfig::default()];
+            match path {
+                "seed" => c.seed = v as u64,
+                "data.n" => {
+                    c.data.n = v as usize;
+                    c.data.train_fraction = 0.5;
+                }
+                "data.slope" => c.data.slope = v,
+                "data.intercept" => c.data.intercept = v,
+                "data.x_min" => {
+                    c.data.x_min = v;
+                    c.data.x_max = (v + 1.0).min(crate::limits::MAX_DATA_MAGNITUDE);
+                }
+                "data.x_max" => {
+                    c.data.x_max = v;
+                    c.data.x_min = (v - 1.0).max(-crate::limits::MAX_DATA_MAGNITUDE);
+                }
+                "data.noise" => c.data.noise = v,
+                "data.train_fraction" => c.data.train_fraction = v,
+                "model.layers.units" => {
+                    c.model.layers[0].units = v as usize;
+                    c.training.batch_size = Some(1);
+                }
+                "training.batch_size" => c.training.batch_size = Some(v as usize),
+                "training.log_every" => c.training.log_every = v as usize,
+                "training.steps" => c.training.steps = v as usize,
+                other => panic!("no setter for {other}"),
+            }
+            c.validate().is_ok()
+        }
+        for (path, b) in field_bounds() {
+            // Just outside by a step the field can express: 1 for counts, a relative nudge
+            // otherwise (x_min/x_max ± 1 stay within the bound when the bound is valid).
+            let step = |x: f64| {
+                if b.integer {
+                    1.0
+                } else {
+                    (x.abs() * 1e-9).max(1e-12)
+                }
+            };
+            if let Some(min) = b.min {
+                // x_max at its min leaves no room for x_min below it (and x_min at its max none
+                // for x_max above it): the order of the two is DataConfig::validate's rule.
+                if path != "data.x_max" {
+                    assert_eq!(valid(path, min), b.min_inclusive, "{path} at its min {min}");
+                }
+                if min - step(min) >= 0.0 || !b.integer {
+                    assert!(!valid(path, min - step(min)), "{path} below its min {min}");
+                }
+                // train_fraction near 0 or 1 also needs both splits non-empty, which depends
+                // on n (DataConfig::validate names it): only its open bounds are checked here.
+                if path != "data.train_fraction" {
+                    assert!(
+                        valid(path, min + step(min)),
+                        "{path} just above its min {min}"
+                    );
+                }
+            }
+            if let Some(max) = b.max {
+                if path != "data.x_min" {
+                    assert_eq!(valid(path, max), b.max_inclusive, "{path} at its max {max}");
+                }
+                if path != "seed" {
+                    assert!(!valid(path, max + step(max)), "{path} above its max {max}");
+                }
+                if path != "data.x_max" && path != "data.train_fraction" {
+                    assert!(
+                        valid(path, max - step(max)),
+                        "{path} just below its max {max}"
+                    );
+                }
+            }
         }
     }
 }

@@ -29,6 +29,16 @@ impl DataKind {
     /// The valid names.
     pub const NAMES: [&'static str; 5] = ["linear", "quadratic", "sine", "step", "custom"];
 
+    /// The `(slope, intercept)` that choosing this kind sets: the tutorial's 0.5 and 2 for
+    /// `linear`, 1 and 0 for the curves (`None` for `custom`, whose points are given).
+    pub fn preset(self) -> Option<(f64, f64)> {
+        match self {
+            DataKind::Linear => Some((0.5, 2.0)),
+            DataKind::Custom => None,
+            _ => Some((1.0, 0.0)),
+        }
+    }
+
     /// The kind of a config name (exactly as written in [`DataKind::NAMES`]).
     ///
     /// # Errors
@@ -113,6 +123,7 @@ impl Default for DataConfig {
 }
 
 pub use crate::limits::MAX_POINTS;
+use crate::limits::{MAX_DATA_MAGNITUDE, MAX_NOISE};
 
 /// Train and test splits, each `(n, 1)`.
 #[derive(Clone, Debug, PartialEq)]
@@ -177,17 +188,17 @@ impl DataConfig {
     /// coordinate, e.g. `data.points[3]: y = 1e39 does not fit a 32-bit float`), or
     /// [`Error::EmptyData`] when custom points are missing.
     pub fn validate(&self) -> Result<()> {
-        finite("data.slope", self.slope, 1e6)?;
-        finite("data.intercept", self.intercept, 1e6)?;
-        finite("data.noise", self.noise, 1e3)?;
+        finite("data.slope", self.slope, MAX_DATA_MAGNITUDE)?;
+        finite("data.intercept", self.intercept, MAX_DATA_MAGNITUDE)?;
+        finite("data.noise", self.noise, MAX_NOISE)?;
         if self.noise < 0.0 {
             return Err(Error::invalid(
                 "data.noise",
                 format!("{} (must be ≥ 0)", self.noise),
             ));
         }
-        finite("data.x_min", self.x_min, 1e6)?;
-        finite("data.x_max", self.x_max, 1e6)?;
+        finite("data.x_min", self.x_min, MAX_DATA_MAGNITUDE)?;
+        finite("data.x_max", self.x_max, MAX_DATA_MAGNITUDE)?;
         if self.x_min >= self.x_max {
             return Err(Error::invalid(
                 "data.x_min",

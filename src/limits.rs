@@ -41,3 +41,10 @@ pub const MAX_SEED: u64 = 1 << 53;
 /// The largest config text accepted (16 MiB): a config of [`MAX_POINTS`] custom points,
 /// pretty-printed, takes about 5 MiB. Larger text is refused before it is parsed.
 pub const MAX_CONFIG_BYTES: usize = 16 << 20;
+
+/// The largest magnitude of a generated dataset's `slope`, `intercept`, `x_min` and `x_max`:
+/// with [`MAX_NOISE`] it keeps every generated value within about 10¹⁸, far inside `f32`.
+pub const MAX_DATA_MAGNITUDE: f64 = 1e6;
+
+/// The largest standard deviation of a generated dataset's noise.
+pub const MAX_NOISE: f64 = 1e3;

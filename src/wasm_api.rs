@@ -423,108 +423,19 @@ pub fn parse_csv(text: &str) -> Result<Vec<f64>, JsError> {
         .collect())
 }
 
-/// The bounds of one numeric config field outside the optimizer (whose bounds are its
-/// [`crate::optim::ParamSpec`]s): the page's number inputs take their `min`/`max` from here.
-#[derive(serde::Serialize)]
-struct FieldSpec {
-    /// The smallest valid value, if any.
-    min: Option<f64>,
-    /// Whether `min` itself is valid.
-    min_inclusive: bool,
-    /// The largest valid value, if any.
-    max: Option<f64>,
-    /// Whether `max` itself is valid.
-    max_inclusive: bool,
-    /// Whether only whole numbers are valid.
-    integer: bool,
-    /// Whether the field may be `null`.
-    nullable: bool,
-}
-
-impl FieldSpec {
-    /// Whole numbers from `min` up to `max` (both valid).
-    const fn count(min: f64, max: Option<f64>) -> Self {
-        FieldSpec {
-            min: Some(min),
-            min_inclusive: true,
-            max,
-            max_inclusive: true,
-            integer: true,
-            nullable: false,
-        }
-    }
-
-    /// The same, or `null`.
-    const fn nullable(self) -> Self {
-        FieldSpec {
-            nullable: true,
-            ..self
-        }
-    }
-}
-
-/// The bounds `Config::validate` enforces on the page's numeric fields (outside the
-/// optimizer), from `crate::limits` where the core names them. The e2e suite checks every
-/// bound here against `normalizeConfig`, so a change in the core that is not made here fails.
-fn field_specs() -> Vec<(&'static str, FieldSpec)> {
-    use crate::limits::{MAX_POINTS, MAX_SEED, MAX_STEPS, MAX_UNITS, MIN_POINTS};
-    vec![
-        ("seed", FieldSpec::count(0.0, Some(MAX_SEED as f64))),
-        (
-            "data.n",
-            FieldSpec::count(MIN_POINTS as f64, Some(MAX_POINTS as f64)),
-        ),
-        (
-            "data.noise",
-            FieldSpec {
-                min: Some(0.0),
-                min_inclusive: true,
-                max: None,
-                max_inclusive: true,
-                integer: false,
-                nullable: false,
-            },
-        ),
-        (
-            "data.train_fraction",
-            FieldSpec {
-                min: Some(0.0),
-                min_inclusive: false,
-                max: Some(1.0),
-                max_inclusive: false,
-                integer: false,
-                nullable: false,
-            },
-        ),
-        (
-            "model.layers.units",
-            FieldSpec::count(1.0, Some(MAX_UNITS as f64)),
-        ),
-        (
-            "training.batch_size",
-            FieldSpec::count(1.0, None).nullable(),
-        ),
-        ("training.log_every", FieldSpec::count(1.0, None)),
-        (
-            "training.steps",
-            FieldSpec::count(1.0, Some(MAX_STEPS as f64)),
-        ),
-    ]
-}
-
-/// What choosing a generated data kind sets `slope` and `intercept` to: the tutorial's line
-/// for `linear`, the bare curve (slope 1, intercept 0) for the others; `custom` sets nothing.
+/// What choosing each data kind sets (its `slope` and `intercept`; nothing for `custom`).
 fn data_kind_presets() -> serde_json::Value {
-    use crate::data::{DataConfig, DataKind};
-    let tutorial = DataConfig::default();
+    use crate::data::DataKind;
     let list: Vec<serde_json::Value> = DataKind::NAMES
         .iter()
-        .map(|&name| match name {
-            "custom" => serde_json::json!({ "name": name }),
-            "linear" => serde_json::json!({
-                "name": name, "slope": tutorial.slope, "intercept": tutorial.intercept,
-            }),
-            _ => serde_json::json!({ "name": name, "slope": 1.0, "intercept": 0.0 }),
+        .map(|&name| {
+            let kind = DataKind::from_name(name).expect("a listed name");
+            match kind.preset() {
+                Some((slope, intercept)) => {
+                    serde_json::json!({ "name": name, "slope": slope, "intercept": intercept })
+                }
+                None => serde_json::json!({ "name": name }),
+            }
         })
         .collect();
     serde_json::Value::Array(list)
@@ -545,7 +456,7 @@ fn names<T>(all: &[(&'static str, T)]) -> Vec<&'static str> {
 #[wasm_bindgen]
 pub fn schema() -> Result<JsValue, JsError> {
     use crate::limits as l;
-    let fields: serde_json::Map<String, serde_json::Value> = field_specs()
+    let fields: serde_json::Map<String, serde_json::Value> = crate::config::field_bounds()
         .into_iter()
         .map(|(k, v)| (k.to_string(), serde_json::to_value(v).expect("plain data")))
         .collect();
@@ -576,7 +487,7 @@ pub fn schema() -> Result<JsValue, JsError> {
             "MAX_SEED": l::MAX_SEED as f64,
         },
         "fields": fields,
-        "hidden_layer": crate::config::LayerConfig::new(16, "tanh"),
+        "hidden_layer": crate::config::LayerConfig::hidden(),
     });
     to_js(&v)
 }
