@@ -947,6 +947,8 @@ async function suite(label, webgpu, base) {
 
     const p = await context.newPage();
     watch(p);
+    const missing = [];
+    p.on('response', (res) => { if (res.status() >= 400) missing.push(`${res.status()} ${res.url()}`); });
     await p.goto(`${base}/pkg-test.html`);
     await p.waitForFunction(() => document.querySelector('#out').textContent !== '', undefined, { timeout: 30000 });
     const err = await p.$eval('#out', (e) => e.dataset.error ?? null);
@@ -1025,6 +1027,7 @@ async function suite(label, webgpu, base) {
     assert(Number.isFinite(more.after) && more.after2 < more.after, `after the errors: ${more.after} -> ${more.after2}`);
     assert(more.seeds.same && more.seeds.differ, `seeds: ${JSON.stringify(more.seeds)}`);
     assert(JSON.stringify(more.seeds.shapes) === '[[1,3],[1,3],[3,1],[1,1]]', `shapes ${JSON.stringify(more.seeds.shapes)}`);
+    assert(missing.length === 0, `failed requests: ${missing.join(', ')}`);
     console.log(`       package: loss ${r.losses[0].toFixed(4)} -> ${r.losses[49].toFixed(4)} in 50 steps; errors: ${Object.entries(more.errors).map(([k, e]) => `${k}: "${e.message}"`).join('; ')}`);
     await p.close();
   });
@@ -1036,9 +1039,16 @@ async function suite(label, webgpu, base) {
     const p = await context.newPage();
     const errors = [];
     p.on('pageerror', (e) => errors.push(e.message));
-    p.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+    // A failed request is counted by its address (below), so a browser's own /favicon.ico
+    // request, which a page without an icon draws, does not count.
+    p.on('console', (m) => { if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) errors.push(m.text()); });
+    p.on('response', (res) => {
+      if (res.status() >= 400 && !res.url().endsWith('/favicon.ico')) errors.push(`${res.status()} ${res.url()}`);
+    });
     await p.goto(`${base}/readme-example.html`);
-    await p.waitForFunction(() => /bias/.test(document.body.innerText), undefined, { timeout: 30000 });
+    await p.waitForFunction(() => /bias/.test(document.body.innerText), undefined, { timeout: 30000 }).catch(() => {
+      throw new Error(`the page did not finish in 30 s: ${errors.join(' | ') || 'no errors'}`);
+    });
     const text = await p.evaluate(() => document.body.innerText);
     assert(errors.length === 0, `errors: ${errors.join(' | ')}`);
     const nums = [...text.matchAll(/loss\D*([0-9.e+-]+)/g)].map((m) => Number(m[1]));
