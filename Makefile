@@ -69,9 +69,11 @@ e2e: build ## the page's end-to-end tests in headless Chromium (tests/e2e/run.mj
 		echo "e2e: tests/e2e/run.mjs not found, skipped"; \
 	fi
 
-build: setup ## release build of the page into dist/ (Trunk)
+build: setup ## release build of the page into dist/ (Trunk), then the JS package dist/pkg/
 	$(call banner,trunk build --release)
 	$(ENV) trunk build --release
+	$(call banner,package dist/pkg/)
+	scripts/package.sh dist/pkg
 
 serve: setup ## serve the page on http://127.0.0.1:8080 with live rebuild
 	@echo "nnplay: serving on http://127.0.0.1:8080"

@@ -27,6 +27,13 @@ const TYPES = {
   '.wasm': 'application/wasm', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png',
 };
 
+// Pages the server adds to dist/ for the package checks: tests/e2e/pkg.html, and the README's
+// page for tutorial authors (written to test-artifacts/ by main).
+const EXTRA_PAGES = {
+  '/pkg-test.html': path.join(ROOT, 'tests', 'e2e', 'pkg.html'),
+  '/readme-example.html': path.join(ARTIFACTS, 'readme-example.html'),
+};
+
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -38,6 +45,8 @@ function serve() {
     const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     let file = path.normalize(path.join(DIST, rel));
     if (!file.startsWith(DIST)) { res.writeHead(403).end(); return; }
+    // Test pages beside dist/pkg/, as a tutorial author's page would sit.
+    if (EXTRA_PAGES[rel]) file = EXTRA_PAGES[rel];
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
     fs.readFile(file, (err, body) => {
       if (err) { res.writeHead(404).end('not found'); return; }
@@ -922,6 +931,132 @@ async function suite(label, webgpu, base) {
     await phone.close();
   });
 
+  await check('dist/pkg/ works from a plain module script (Sequential, Dense, trainOnBatch, getWeights)', async () => {
+    for (const f of ['nnplay.js', 'nnplay_bg.wasm', 'nnplay.d.ts', 'package.json']) {
+      assert(fs.existsSync(path.join(PKG, f)), `dist/pkg/${f} is missing (make build writes it)`);
+    }
+    const dts = fs.readFileSync(path.join(PKG, 'nnplay.d.ts'), 'utf8');
+    for (const decl of ['export class Sequential', 'export class Dense', 'trainOnBatch(', 'getWeights(', 'export default function']) {
+      assert(dts.includes(decl), `nnplay.d.ts does not declare ${decl}`);
+    }
+    const pj = JSON.parse(fs.readFileSync(path.join(PKG, 'package.json'), 'utf8'));
+    const cargoVersion = /^version = "(.*)"/m.exec(fs.readFileSync(path.join(ROOT, 'Cargo.toml'), 'utf8'))[1];
+    assert(pj.name === 'nnplay' && pj.type === 'module' && pj.main === 'nnplay.js' && pj.module === 'nnplay.js'
+      && pj.types === 'nnplay.d.ts' && pj.version === cargoVersion, `package.json: ${JSON.stringify(pj)}`);
+    for (const f of pj.files) assert(fs.existsSync(path.join(PKG, f)), `package.json lists ${f}, which is missing`);
+
+    const p = await context.newPage();
+    watch(p);
+    const missing = [];
+    p.on('response', (res) => { if (res.status() >= 400) missing.push(`${res.status()} ${res.url()}`); });
+    await p.goto(`${base}/pkg-test.html`);
+    await p.waitForFunction(() => document.querySelector('#out').textContent !== '', undefined, { timeout: 30000 });
+    const err = await p.$eval('#out', (e) => e.dataset.error ?? null);
+    assert(err === null, `the page failed: ${err}`);
+    const r = JSON.parse(await p.$eval('#out', (e) => e.dataset.result));
+    assert(r.losses.length === 50 && r.losses.every(Number.isFinite), `losses: ${r.losses.slice(0, 3)}`);
+    assert(r.losses[49] < r.losses[0] / 2, `loss did not fall: ${r.losses[0]} -> ${r.losses[49]}`);
+    // Keras' order and kernel shape (inputDim, units); the bias comes as a row [1, units] where
+    // Keras has (units,), as the README says.
+    assert(r.weights.length === 2, `getWeights: ${JSON.stringify(r.weights)}`);
+    assert(JSON.stringify(r.weights.map((w) => w.shape)) === '[[1,1],[1,1]]',
+      `getWeights shapes ${JSON.stringify(r.weights.map((w) => w.shape))}, expected [[1,1],[1,1]]`);
+    assert(r.weights.every((w) => Array.isArray(w.values) && w.values.length === 1 && Number.isFinite(w.values[0])),
+      `getWeights values: ${JSON.stringify(r.weights)}`);
+    assert(r.summary.includes('Total params: 2'), `summary: ${r.summary}`);
+
+    const more = await p.evaluate(async () => {
+      const { Sequential, Dense } = window.nnplay;
+      const model = window.model;
+      const x = [-1, -0.5, 0, 0.5, 1];
+      const y = x.map((v) => 0.5 * v + 2);
+      const thrown = async (f) => {
+        try { await f(); return null; } catch (e) {
+          return { isError: e instanceof Error, message: e.message };
+        }
+      };
+      const evaluated = await model.evaluate(x, y);
+      const evaluatedBatch2 = await model.evaluate(x, y, 2);
+      const predicted = Array.from(await model.predict([0, 1]));
+      const [k, b] = (await model.getWeights()).map((w) => w.values[0]);
+      const errors = {
+        mismatch: await thrown(() => model.trainOnBatch([1, 2, 3], [1, 2])),
+        empty: await thrown(() => model.trainOnBatch([], [])),
+        predictEmpty: await thrown(() => model.predict([])),
+        loss: await thrown(() => model.compile('nope', 'sgd')),
+        optimizer: await thrown(() => model.compile('mse', 'nope')),
+        activation: await thrown(() => new Dense(1, { activation: 'nope' })),
+        inputDim: await thrown(() => new Dense(1, { inputDim: 0 })),
+      };
+      // Still usable after every refusal: it trains on and the loss keeps falling.
+      const after = await model.trainOnBatch(x, y);
+      const after2 = await model.trainOnBatch(x, y);
+      // A model trained before compile() says so.
+      const bare = new Sequential();
+      bare.add(new Dense(1, { inputDim: 1 }));
+      errors.notCompiled = await thrown(() => bare.trainOnBatch(x, y));
+      // Two calls not awaited one after the other: each trains, or the second is refused as
+      // busy (never interleaved).
+      const overlapping = await Promise.allSettled([model.trainOnBatch(x, y), model.trainOnBatch(x, y)]);
+      const overlap = overlapping.map((o) => (o.status === 'fulfilled' ? o.value : `${o.reason instanceof Error}: ${o.reason.message}`));
+      // Seeds fix the initial weights.
+      const seeded = async (seed) => {
+        const m = new Sequential(seed);
+        m.add(new Dense(3, { inputDim: 1, activation: 'tanh' }));
+        m.add(new Dense(1));
+        const w = await m.getWeights();
+        return JSON.stringify(w);
+      };
+      const [s1, s1again, s2] = [await seeded(1), await seeded(1), await seeded(2)];
+      const shapes = JSON.parse(s1).map((w) => w.shape);
+      return { evaluated, evaluatedBatch2, predicted, k, b, errors, after, after2, overlap,
+        seeds: { same: s1 === s1again, differ: s1 !== s2, shapes } };
+    });
+    assert(Number.isFinite(more.evaluated) && more.evaluated < r.losses[0], `evaluate: ${more.evaluated}`);
+    assert(Math.abs(more.evaluated - more.evaluatedBatch2) < 1e-5, `evaluate batch 2: ${more.evaluatedBatch2} vs ${more.evaluated}`);
+    assert(more.predicted.length === 2
+      && Math.abs(more.predicted[0] - more.b) < 1e-5 && Math.abs(more.predicted[1] - (more.k + more.b)) < 1e-5,
+      `predict ${more.predicted} for k=${more.k}, b=${more.b}`);
+    for (const [what, e] of Object.entries(more.errors)) {
+      assert(e !== null, `${what}: no error thrown`);
+      assert(e.isError && e.message.length > 5, `${what}: not an Error with a message: ${JSON.stringify(e)}`);
+    }
+    assert(more.errors.loss.message === "unknown loss 'nope'; valid names: mse, mae, huber", `loss: ${more.errors.loss.message}`);
+    assert(Number.isFinite(more.overlap[0]) && (Number.isFinite(more.overlap[1]) || /^true: busy: /.test(more.overlap[1])),
+      `two calls at once: ${JSON.stringify(more.overlap)}`);
+    assert(Number.isFinite(more.after) && more.after2 < more.after, `after the errors: ${more.after} -> ${more.after2}`);
+    assert(more.seeds.same && more.seeds.differ, `seeds: ${JSON.stringify(more.seeds)}`);
+    assert(JSON.stringify(more.seeds.shapes) === '[[1,3],[1,3],[3,1],[1,1]]', `shapes ${JSON.stringify(more.seeds.shapes)}`);
+    assert(missing.length === 0, `failed requests: ${missing.join(', ')}`);
+    console.log(`       package: loss ${r.losses[0].toFixed(4)} -> ${r.losses[49].toFixed(4)} in 50 steps; errors: ${Object.entries(more.errors).map(([k, e]) => `${k}: "${e.message}"`).join('; ')}`);
+    await p.close();
+  });
+
+  await check("the README's page for tutorial authors runs on dist/pkg/", async () => {
+    if (!fs.existsSync(EXTRA_PAGES['/readme-example.html'])) {
+      throw new Error('README.md has no ```html block under "## For tutorial authors"');
+    }
+    const p = await context.newPage();
+    const errors = [];
+    p.on('pageerror', (e) => errors.push(e.message));
+    // A failed request is counted by its address (below), so a browser's own /favicon.ico
+    // request, which a page without an icon draws, does not count.
+    p.on('console', (m) => { if (m.type() === 'error' && !/^Failed to load resource/.test(m.text())) errors.push(m.text()); });
+    p.on('response', (res) => {
+      if (res.status() >= 400 && !res.url().endsWith('/favicon.ico')) errors.push(`${res.status()} ${res.url()}`);
+    });
+    await p.goto(`${base}/readme-example.html`);
+    await p.waitForFunction(() => /bias/.test(document.body.innerText), undefined, { timeout: 30000 }).catch(() => {
+      throw new Error(`the page did not finish in 30 s: ${errors.join(' | ') || 'no errors'}`);
+    });
+    const text = await p.evaluate(() => document.body.innerText);
+    assert(errors.length === 0, `errors: ${errors.join(' | ')}`);
+    const nums = [...text.matchAll(/loss\D*([0-9.e+-]+)/g)].map((m) => Number(m[1]));
+    assert(nums.length >= 2 && nums.every(Number.isFinite) && nums[nums.length - 1] < nums[0],
+      `the page printed: ${text.slice(0, 200)}`);
+    await p.close();
+  });
+
   await check('no console errors or page errors', async () => {
     assert(problems.length === 0, problems.slice(0, 3).join(' | '));
   });
@@ -931,13 +1066,33 @@ async function suite(label, webgpu, base) {
   passes.push(`${label}: ${passed - counts[0]} passed, ${failed - counts[1]} failed, ${skipped - counts[2]} skipped`);
 }
 
+const PKG = path.join(DIST, 'pkg');
+
+/** The gzipped size of dist/pkg/'s wasm and JS, which `sizes` leaves out of the page's. */
+function pkgSizes() {
+  if (!fs.existsSync(PKG)) return null;
+  const parts = fs.readdirSync(PKG).filter((f) => /\.(wasm|js)$/.test(f)).sort()
+    .map((f) => [f, zlib.gzipSync(fs.readFileSync(path.join(PKG, f)), { level: 9 }).length]);
+  const total = parts.reduce((a, [, n]) => a + n, 0);
+  return `dist/pkg/ gzipped: ${(total / 1024).toFixed(1)} KB: ${parts.map(([f, n]) => `${f} ${(n / 1024).toFixed(1)} KB`).join(', ')}`;
+}
+
+/** The first ```html block of the README's "For tutorial authors" section, or null. */
+function readmeExample() {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const at = readme.indexOf('\n## For tutorial authors');
+  if (at < 0) return null;
+  const m = /```html\n([\s\S]*?)```/.exec(readme.slice(at));
+  return m ? m[1] : null;
+}
+
 function sizes() {
   let total = 0;
   const parts = [];
   const walk = (dir) => {
     for (const f of fs.readdirSync(dir)) {
       const full = path.join(dir, f);
-      if (fs.statSync(full).isDirectory()) walk(full);
+      if (fs.statSync(full).isDirectory()) { if (full !== PKG) walk(full); }
       else if (/\.(wasm|js|mjs)$/.test(f)) {
         const gz = zlib.gzipSync(fs.readFileSync(full), { level: 9 }).length;
         total += gz;
@@ -955,6 +1110,9 @@ async function main() {
     process.exit(1);
   }
   fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const example = readmeExample();
+  if (example) fs.writeFileSync(EXTRA_PAGES['/readme-example.html'], example);
+  else fs.rmSync(EXTRA_PAGES['/readme-example.html'], { force: true });
   const server = await serve();
   const base = `http://127.0.0.1:${server.address().port}`;
   const t0 = Date.now();
@@ -967,6 +1125,8 @@ async function main() {
   const { total, parts } = sizes();
   const kb = total / 1024;
   figures.push(`wasm + JS gzipped: ${kb.toFixed(1)} KB (goal ≤ 200 KB: ${kb <= 200 ? 'met' : 'over'}): ${parts.join(', ')}`);
+  const pkg = pkgSizes();
+  if (pkg) figures.push(pkg);
   console.log('\nFigures:');
   for (const f of figures) console.log(`  ${f}`);
   console.log(`\nscreenshots in ${path.relative(process.cwd(), ARTIFACTS) || ARTIFACTS}/; ${((Date.now() - t0) / 1000).toFixed(0)} s`);

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Packs the wasm that `trunk build --release` just built into dist/pkg/: an ES module a page
+# imports with no bundler (`import init, { Sequential, Dense } from './pkg/nnplay.js'`), its
+# TypeScript declarations and a package.json. No second Rust build: wasm-bindgen and wasm-opt
+# run on Trunk's wasm (profile wasm-release), with Trunk's wasm-opt level (-Oz).
+#
+# Usage: scripts/package.sh [OUT_DIR]   (default dist/pkg; run `make build`, which calls it)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source=scripts/env.sh
+source scripts/env.sh
+OUT="${1:-dist/pkg}"
+
+# Where cargo put Trunk's wasm: CARGO_TARGET_DIR, a .cargo/config, or target/.
+TARGET_DIR="$(cargo metadata --format-version 1 --no-deps --offline \
+  | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')"
+WASM="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/nnplay.wasm"
+if [ ! -f "$WASM" ]; then
+  echo "package: $WASM not found: run 'trunk build --release' first (make build does)" >&2
+  exit 1
+fi
+
+# The same versions Trunk uses (Trunk.toml pins them).
+want_bg="$(sed -n 's/^wasm_bindgen = "\(.*\)"/\1/p' Trunk.toml)"
+have_bg="$(wasm-bindgen --version | awk '{print $2}')"
+if [ -n "$want_bg" ] && [ "$have_bg" != "$want_bg" ]; then
+  echo "package: wasm-bindgen $have_bg on PATH, Trunk.toml wants $want_bg" >&2
+  exit 1
+fi
+want_opt="$(sed -n 's/^wasm_opt = "version_\(.*\)"/\1/p' Trunk.toml)"
+have_opt="$(wasm-opt --version | sed -n 's/.*version \([0-9]*\).*/\1/p')"
+if [ -n "$want_opt" ] && [ "$have_opt" != "$want_opt" ]; then
+  echo "package: wasm-opt $have_opt on PATH ($(command -v wasm-opt)), Trunk.toml wants $want_opt" >&2
+  exit 1
+fi
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+wasm-bindgen --target web --typescript --out-dir "$OUT" --out-name nnplay "$WASM"
+wasm-opt -Oz --output "$OUT/nnplay_bg.wasm.opt" "$OUT/nnplay_bg.wasm"
+mv "$OUT/nnplay_bg.wasm.opt" "$OUT/nnplay_bg.wasm"
+
+# package.json from Cargo.toml's name, version, description and licence.
+cargo metadata --format-version 1 --no-deps --offline | node -e '
+const fs = require("fs");
+const out = process.argv[1];
+let s = "";
+process.stdin.on("data", (d) => (s += d)).on("end", () => {
+  const c = JSON.parse(s).packages.find((p) => p.name === "nnplay");
+  const files = fs.readdirSync(out).sort();
+  const pkg = {
+    name: "nnplay",
+    version: c.version,
+    description: c.description,
+    license: c.license,
+    type: "module",
+    main: "nnplay.js",
+    module: "nnplay.js",
+    types: "nnplay.d.ts",
+    files,
+  };
+  fs.writeFileSync(`${out}/package.json`, JSON.stringify(pkg, null, 2) + "\n");
+  console.log(`package: ${out}: nnplay ${c.version}`);
+});
+' "$OUT"
+
+js_kb="$(gzip -9c "$OUT/nnplay.js" | wc -c)"
+wasm_kb="$(gzip -9c "$OUT/nnplay_bg.wasm" | wc -c)"
+echo "package: nnplay.js $((js_kb / 1024)) KB + nnplay_bg.wasm $((wasm_kb / 1024)) KB gzipped"
