@@ -171,7 +171,8 @@ impl Sequential {
     pub async fn get_weights(&self) -> Result<JsValue, JsError> {
         let inner = self.inner.clone();
         let mut m = inner.try_borrow_mut().map_err(|_| busy())?;
-        weights_js(&m.get_weights_async().await.map_err(js)?)
+        let w = m.get_weights_async().await.map_err(js)?;
+        weights_js(&w, &m)
     }
 
     /// `summary()` as Keras prints it.
@@ -186,10 +187,20 @@ fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, JsError> {
         .map_err(|e| JsError::new(&e.to_string()))
 }
 
-fn weights_js(w: &[Tensor]) -> Result<JsValue, JsError> {
+/// Keras' `get_weights()` list for JS: `{shape, values}` each, a kernel `[inputs, units]`
+/// and a bias `[units]` (Keras' `(units,)`), `values` row by row.
+fn weights_js(w: &[Tensor], model: &CoreSequential) -> Result<JsValue, JsError> {
     let list: Vec<serde_json::Value> = w
         .iter()
-        .map(|t| serde_json::json!({ "shape": [t.rows(), t.cols()], "values": t.as_slice() }))
+        .enumerate()
+        .map(|(i, t)| {
+            let shape = if model.is_bias(i) {
+                vec![t.cols()]
+            } else {
+                vec![t.rows(), t.cols()]
+            };
+            serde_json::json!({ "shape": shape, "values": t.as_slice() })
+        })
         .collect();
     to_js(&list)
 }
@@ -280,7 +291,8 @@ impl Experiment {
     pub async fn weights(&self) -> Result<JsValue, JsError> {
         let inner = self.inner.clone();
         let mut e = inner.try_borrow_mut().map_err(|_| busy())?;
-        weights_js(&e.weights().await.map_err(js)?)
+        let w = e.weights().await.map_err(js)?;
+        weights_js(&w, e.model())
     }
 
     /// The points: `{xTrain, yTrain, xTest, yTest}` as arrays of numbers.

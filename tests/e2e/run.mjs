@@ -956,11 +956,10 @@ async function suite(label, webgpu, base) {
     const r = JSON.parse(await p.$eval('#out', (e) => e.dataset.result));
     assert(r.losses.length === 50 && r.losses.every(Number.isFinite), `losses: ${r.losses.slice(0, 3)}`);
     assert(r.losses[49] < r.losses[0] / 2, `loss did not fall: ${r.losses[0]} -> ${r.losses[49]}`);
-    // Keras' order and kernel shape (inputDim, units); the bias comes as a row [1, units] where
-    // Keras has (units,), as the README says.
+    // Keras' order and shapes: kernel (inputDim, units), bias (units,).
     assert(r.weights.length === 2, `getWeights: ${JSON.stringify(r.weights)}`);
-    assert(JSON.stringify(r.weights.map((w) => w.shape)) === '[[1,1],[1,1]]',
-      `getWeights shapes ${JSON.stringify(r.weights.map((w) => w.shape))}, expected [[1,1],[1,1]]`);
+    assert(JSON.stringify(r.weights.map((w) => w.shape)) === '[[1,1],[1]]',
+      `getWeights shapes ${JSON.stringify(r.weights.map((w) => w.shape))}, expected [[1,1],[1]]`);
     assert(r.weights.every((w) => Array.isArray(w.values) && w.values.length === 1 && Number.isFinite(w.values[0])),
       `getWeights values: ${JSON.stringify(r.weights)}`);
     assert(r.summary.includes('Total params: 2'), `summary: ${r.summary}`);
