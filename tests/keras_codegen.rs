@@ -204,7 +204,7 @@ fn replayed() -> Vec<(String, Config)> {
 #[test]
 fn generated_keras_code_runs_and_replays_nnplay_runs() {
     let Some(python) = python() else {
-        println!("skipped: no .venv-keras");
+        skipped("no .venv-keras (make fixtures installs Keras there)");
         return;
     };
     let mut scripts: Vec<(String, String)> = sweep()
@@ -240,7 +240,7 @@ fn generated_keras_code_runs_and_replays_nnplay_runs() {
 fn a_replay_script_catches_a_wrong_record() {
     // The replay must be able to fail: one loss of a real run nudged by 1e-4.
     let Some(python) = python() else {
-        println!("skipped: no .venv-keras");
+        skipped("no .venv-keras (make fixtures installs Keras there)");
         return;
     };
     let mut c = Config::default();
@@ -252,4 +252,12 @@ fn a_replay_script_catches_a_wrong_record() {
     let results = run_scripts(&python, &[("nudged".into(), keras_replay_script(&record))]);
     assert_eq!(results[0].1, 1, "{:?}", results[0]);
     assert!(results[0].2.contains("loss of step 5"), "{:?}", results[0]);
+}
+
+/// Says on the terminal that a test could not run. Written to the stderr handle itself, which
+/// the test harness does not capture (it captures `print!`/`eprint!`), so `cargo test` shows it
+/// even though the test passes.
+fn skipped(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "skipped: {why}");
 }
