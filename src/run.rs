@@ -168,9 +168,7 @@ impl Experiment {
     /// # Errors
     /// [`Error::InvalidParameter`] for a bad rate; nothing changes then.
     pub fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
-        self.model.set_learning_rate(lr)?;
-        self.config.optimizer = self.config.optimizer.with_learning_rate(lr);
-        Ok(())
+        self.set_optimizer(self.config.optimizer.with_learning_rate(lr))
     }
 
     /// Changes the optimizer's hyper-parameters (the same optimizer keeps its state; another

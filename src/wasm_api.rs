@@ -570,6 +570,20 @@ fn bounds_from(v: Option<Vec<f64>>) -> Result<Option<Bounds>, JsError> {
     }
 }
 
+/// The training points, test points and curve of a scatter figure, each from its x and y
+/// arrays (checked to have equal lengths).
+fn scatter_points(
+    train: (&[f32], &[f32]),
+    test: (&[f32], &[f32]),
+    curve: (&[f32], &[f32]),
+) -> Result<[Vec<(f32, f32)>; 3], JsError> {
+    Ok([
+        zip_points(train.0, train.1, "training points")?,
+        zip_points(test.0, test.1, "test points")?,
+        zip_points(curve.0, curve.1, "curve")?,
+    ])
+}
+
 /// Pairs `(xs[i], ys[i])`; the arrays must be of the same length.
 fn zip_points(xs: &[f32], ys: &[f32], what: &str) -> Result<Vec<(f32, f32)>, JsError> {
     if xs.len() != ys.len() {
@@ -768,9 +782,11 @@ impl Plotter {
         hover_y: Option<f32>,
         bounds: Option<Vec<f64>>,
     ) -> Result<PlotView, JsError> {
-        let train = zip_points(train_xs, train_ys, "training points")?;
-        let test = zip_points(test_xs, test_ys, "test points")?;
-        let curve = zip_points(curve_xs, curve_ys, "curve")?;
+        let [train, test, curve] = scatter_points(
+            (train_xs, train_ys),
+            (test_xs, test_ys),
+            (curve_xs, curve_ys),
+        )?;
         let data = ScatterData {
             train: &train,
             test: &test,
@@ -832,9 +848,11 @@ impl Plotter {
         caption: &str,
         bounds: Option<Vec<f64>>,
     ) -> Result<PlotView, JsError> {
-        let train = zip_points(train_xs, train_ys, "training points")?;
-        let test = zip_points(test_xs, test_ys, "test points")?;
-        let curve = zip_points(curve_xs, curve_ys, "curve")?;
+        let [train, test, curve] = scatter_points(
+            (train_xs, train_ys),
+            (test_xs, test_ys),
+            (curve_xs, curve_ys),
+        )?;
         let data = ScatterData {
             train: &train,
             test: &test,

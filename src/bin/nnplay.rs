@@ -246,9 +246,7 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
                     .collect();
                 plot::grid(path, &points, &panels)
                     .map_err(|e| {
-                        let why = e.to_string();
-                        let why = why.strip_prefix("io error: ").unwrap_or(&why).to_string();
-                        Error::Io(format!("--plot {path}: the plot could not be drawn: {why}"))
+                        Error::Io(format!("--plot {path}: the plot could not be drawn: {e}"))
                     })
                     .map(|()| {
                         eprintln!("wrote {path}");

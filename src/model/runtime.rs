@@ -9,7 +9,7 @@
 //! put it into words.
 
 use crate::backend::cpu::CpuBackend;
-use crate::backend::gpu::{AdapterSummary, GpuBackend};
+use crate::backend::gpu::{describe_adapter, AdapterSummary, GpuBackend};
 use crate::backend::{BackendChoice, BackendKind, Counters};
 use crate::engine::{Engine, LayerShape, TrainingState};
 use crate::error::{Error, Result};
@@ -132,19 +132,9 @@ impl BackendStatus {
     }
 }
 
-/// `name, api, type`, naming an unnamed or software adapter as such.
+/// `name, api, type`, as the backend describes its adapter.
 fn describe(a: &Adapter) -> String {
-    let name = if a.name.is_empty() {
-        "unnamed browser adapter"
-    } else {
-        &a.name
-    };
-    let kind = if a.software {
-        "software, no real GPU"
-    } else {
-        &a.device_type
-    };
-    format!("{name}, {}, {kind}", a.api)
+    describe_adapter(&a.name, &a.api, &a.device_type, a.software)
 }
 
 /// A compiled model's engine, its backend status, and what it needs to move to the CPU.

@@ -342,6 +342,23 @@ impl GpuBackend {
     }
 }
 
+/// An adapter for people: `name, api, type`, naming an unnamed (browser) or software adapter
+/// as such. The backend's `describe` and the model's backend status both say it this way.
+pub fn describe_adapter(name: &str, api: &str, device_type: &str, software: bool) -> String {
+    // Browsers often hide the adapter's name; say what is known instead.
+    let name = if name.is_empty() {
+        "unnamed browser adapter"
+    } else {
+        name
+    };
+    let kind = if software {
+        "software, no real GPU"
+    } else {
+        device_type
+    };
+    format!("{name}, {api}, {kind}")
+}
+
 impl Backend for GpuBackend {
     fn kind(&self) -> BackendKind {
         BackendKind::Webgpu
@@ -349,18 +366,7 @@ impl Backend for GpuBackend {
 
     fn describe(&self) -> String {
         let s = &self.ctx.summary;
-        // Browsers often hide the adapter's name; say what is known instead.
-        let name = if s.name.is_empty() {
-            "unnamed browser adapter"
-        } else {
-            &s.name
-        };
-        let kind = if s.is_software {
-            "software, no real GPU".to_string()
-        } else {
-            s.device_type.clone()
-        };
-        format!("{name}, {}, {kind}", s.backend)
+        describe_adapter(&s.name, &s.backend, &s.device_type, s.is_software)
     }
 
     fn alloc(&mut self, rows: usize, cols: usize) -> Buf {
