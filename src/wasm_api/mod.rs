@@ -1,0 +1,204 @@
+//! The JavaScript API: the only `#[wasm_bindgen]` code. Keras' names in JS spelling
+//! (`Sequential`, `Dense`, `trainOnBatch`, `getWeights`, …, in [`keras`]), an `Experiment` that the
+//! page and embeds drive ([`experiment`]), and the drawing ([`drawing`]). Every fallible call
+//! returns a `Result` that becomes a thrown JS `Error` with nnplay's message; nothing panics
+//! across this boundary.
+
+// A call holds its object across awaits on purpose: a second call meanwhile gets a "busy"
+// error instead of interleaving with the first.
+#![allow(clippy::await_holding_refcell_ref)]
+
+pub mod drawing;
+pub mod experiment;
+pub mod keras;
+
+pub use drawing::{data_bounds, plot_css_properties, LossHistory, PlotView, Plotter};
+pub use experiment::Experiment;
+pub use keras::{Dense, Sequential};
+
+use crate::config::{BackendChoice, Config};
+use crate::error::Error;
+use crate::run::Experiment as CoreExperiment;
+use crate::tensor::Tensor;
+use crate::{Activation, Initializer};
+use wasm_bindgen::prelude::*;
+
+pub(crate) fn js(e: Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+pub(crate) fn busy() -> JsError {
+    JsError::new("busy: the previous call on this object has not finished (await it first)")
+}
+
+pub(crate) fn column(values: &[f32], what: &str) -> Result<Tensor, JsError> {
+    let t = Tensor::column(values);
+    t.check_not_empty(what).map_err(js)?;
+    Ok(t)
+}
+
+/// Installs the panic hook that reports a Rust panic in the console (should one happen).
+#[wasm_bindgen(start)]
+pub fn start() {
+    console_error_panic_hook::set_once();
+}
+
+/// A Rust value as a plain JS object (maps become objects, as JSON would have them).
+pub(crate) fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, JsError> {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// The tutorial's config as JSON, every default filled in.
+#[wasm_bindgen(js_name = defaultConfig)]
+pub fn default_config() -> String {
+    Config::default().to_json()
+}
+
+/// Checks a config; returns it with defaults filled in, or throws the problem in words.
+#[wasm_bindgen(js_name = normalizeConfig)]
+pub fn normalize_config(config_json: &str) -> Result<String, JsError> {
+    Ok(Config::from_json(config_json).map_err(js)?.to_json())
+}
+
+/// The Keras 3 code of a config.
+#[wasm_bindgen(js_name = kerasCode)]
+pub fn keras_code(config_json: &str) -> Result<String, JsError> {
+    let c = Config::from_json(config_json).map_err(js)?;
+    Ok(crate::codegen::keras_code(&c))
+}
+
+/// Keras' `summary()` of a config's model.
+#[wasm_bindgen(js_name = summaryOf)]
+pub fn summary_of(config_json: &str) -> Result<String, JsError> {
+    let c = Config::from_json(config_json).map_err(js)?;
+    Ok(c.build_model().map_err(js)?.summary())
+}
+
+/// Parses `x,y` CSV text into a flat `[x0, y0, x1, y1, …]` array, or throws naming the line.
+#[wasm_bindgen(js_name = parseCsv)]
+pub fn parse_csv(text: &str) -> Result<Vec<f64>, JsError> {
+    Ok(crate::data::parse_csv(text)
+        .map_err(js)?
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
+/// What choosing each data kind sets (its `slope` and `intercept`; nothing for `custom`).
+fn data_kind_presets() -> serde_json::Value {
+    use crate::data::DataKind;
+    let list: Vec<serde_json::Value> = DataKind::NAMES
+        .iter()
+        .map(|&name| {
+            let kind = DataKind::from_name(name).expect("a listed name");
+            match kind.preset() {
+                Some((slope, intercept)) => {
+                    serde_json::json!({ "name": name, "slope": slope, "intercept": intercept })
+                }
+                None => serde_json::json!({ "name": name }),
+            }
+        })
+        .collect();
+    serde_json::Value::Array(list)
+}
+
+/// The names of a `(name, value)` table of the core.
+fn names<T>(all: &[(&'static str, T)]) -> Vec<&'static str> {
+    all.iter().map(|(n, _)| *n).collect()
+}
+
+/// Everything the page builds its controls from, so that no option list, default or limit is
+/// written in its JavaScript: `optimizers` (each with `name`, `keras_class` and `params`, the
+/// core's `ParamSpec`s), `losses`, `activations`, `initializers`, `data_kinds` (with the
+/// slope and intercept choosing one sets), `backends`, `limits` (every constant of
+/// `nnplay::limits`, by its Rust name), `fields` (the bounds of the other numeric fields, by
+/// config path; `model.layers.units` for every layer's units) and `hidden_layer` (what "add a
+/// layer" inserts). The default config is `defaultConfig()`.
+#[wasm_bindgen]
+pub fn schema() -> Result<JsValue, JsError> {
+    use crate::limits as l;
+    let fields: serde_json::Map<String, serde_json::Value> = crate::config::field_bounds()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), serde_json::to_value(v).expect("plain data")))
+        .collect();
+    let backends = [
+        BackendChoice::Auto,
+        BackendChoice::Webgpu,
+        BackendChoice::Cpu,
+    ]
+    .map(BackendChoice::name);
+    let v = serde_json::json!({
+        "optimizers": crate::optim::OPTIMIZERS,
+        "losses": crate::loss::Loss::NAMES,
+        "activations": names(&Activation::ALL),
+        "initializers": names(&Initializer::ALL),
+        "data_kinds": data_kind_presets(),
+        "backends": backends,
+        "limits": {
+            "MAX_POINTS": l::MAX_POINTS,
+            "MIN_POINTS": l::MIN_POINTS,
+            "MAX_LAYERS": l::MAX_LAYERS,
+            "MAX_UNITS": l::MAX_UNITS,
+            "MAX_FLOATS": l::MAX_FLOATS,
+            "MAX_STEPS": l::MAX_STEPS,
+            "MAX_LEARNING_RATE": l::MAX_LEARNING_RATE,
+            "LOSS_LOG_CAPACITY": l::LOSS_LOG_CAPACITY,
+            "MAX_EVAL_BATCH": l::MAX_EVAL_BATCH,
+            // 2^53 is a JS number, though above Number.MAX_SAFE_INTEGER (as an f64, exact).
+            "MAX_SEED": l::MAX_SEED as f64,
+        },
+        "fields": fields,
+        "hidden_layer": crate::config::LayerConfig::hidden(),
+    });
+    to_js(&v)
+}
+
+/// Activation names, in the order the page lists them.
+#[wasm_bindgen(js_name = activationNames)]
+pub fn activation_names() -> Vec<String> {
+    Activation::ALL.iter().map(|(n, _)| n.to_string()).collect()
+}
+
+/// A fresh random seed.
+#[wasm_bindgen(js_name = randomSeed)]
+pub fn random_seed() -> f64 {
+    crate::rng::fresh_seed() as f64
+}
+
+/// `performance.now()` where there is one (browsers, node), else `Date.now()`.
+fn now_ms() -> f64 {
+    let global = js_sys::global();
+    let perf = js_sys::Reflect::get(&global, &JsValue::from_str("performance")).ok();
+    perf.and_then(|p| {
+        let now = js_sys::Reflect::get(&p, &JsValue::from_str("now")).ok()?;
+        let now: js_sys::Function = now.dyn_into().ok()?;
+        now.call0(&p).ok()?.as_f64()
+    })
+    .unwrap_or_else(js_sys::Date::now)
+}
+
+/// Benchmark: steps per second of the tutorial's step (Dense(1), 160 points, full batch) over
+/// `steps` steps, inside wasm.
+#[wasm_bindgen(js_name = benchTutorial)]
+pub fn bench_tutorial(steps: u32) -> Result<f64, JsError> {
+    let mut e = CoreExperiment::new_cpu(Config::default()).map_err(js)?;
+    e.train_blocking(1000).map_err(js)?;
+    let t0 = now_ms();
+    let mut left = steps as usize;
+    while left > 0 {
+        let n = left.min(1_000_000);
+        e.train_blocking(n).map_err(js)?;
+        left -= n;
+    }
+    let dt = (now_ms() - t0).max(1e-3) / 1000.0;
+    Ok(steps as f64 / dt)
+}
+
+/// Benchmark: GFLOP/s of training steps of an MLP 1-256-256-1 (relu, mse, SGD) at batch
+/// `batch`, over `reps` steps, inside wasm.
+#[wasm_bindgen(js_name = benchMlp)]
+pub fn bench_mlp(batch: u32, reps: u32) -> Result<f64, JsError> {
+    let (gflop, secs) = crate::bench::mlp_cpu(batch as usize, reps as usize, now_ms).map_err(js)?;
+    Ok(gflop / secs)
+}
