@@ -79,7 +79,7 @@ serve: setup ## serve the page on http://127.0.0.1:8080 with live rebuild
 	@echo "nnplay: serving on http://127.0.0.1:8080"
 	$(ENV) trunk serve --address 127.0.0.1 --port 8080
 
-bench: setup ## benchmark: nnplay native and wasm against TF.js, then a side-by-side table
+bench: setup ## benchmark: nnplay native and wasm against TF.js, then the page (BEFORE=dist-dir for a before column)
 	@rm -f target/bench/*.jsonl
 	@mkdir -p target/bench
 	$(call banner,nnplay native)
@@ -90,6 +90,9 @@ bench: setup ## benchmark: nnplay native and wasm against TF.js, then a side-by-
 		echo "bench: scripts/bench-wasm.sh not found, wasm and TF.js skipped"; \
 		node bench/table.mjs target/bench; \
 	fi
+	$(call banner,the page in headless Chromium)
+	@NNPLAY_SETUP_DONE=1 $(MAKE) --no-print-directory build
+	$(ENV) node bench/page.mjs $(if $(BEFORE),--before $(BEFORE))
 
 fixtures: ## regenerate the Keras fixtures with real Keras (jax backend) in .venv-keras
 	@if [ -x .venv-keras/bin/python ] && .venv-keras/bin/python -c 'import keras, jax' 2>/dev/null; then \

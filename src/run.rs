@@ -31,8 +31,10 @@ impl Experiment {
         let dataset = config.dataset()?;
         let mut model = config.build_model()?;
         let initial_weights = model.get_weights()?;
+        let rows = dataset.x_train.rows();
+        let rows_per_step = config.training.batch_size.map_or(rows, |b| b.min(rows));
         model
-            .compile_on(config.loss, config.optimizer, choice)
+            .compile_for_rows(config.loss, config.optimizer, choice, Some(rows_per_step))
             .await?;
         model.load_train(
             &dataset.x_train,

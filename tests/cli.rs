@@ -308,3 +308,56 @@ fn nnplay_backend_variable_picks_the_backend() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Runs the binary as a newcomer's shell would: no `XDG_RUNTIME_DIR`, no `NNPLAY_BACKEND`.
+fn nnplay_bare(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_nnplay"))
+        .args(args)
+        .env_remove("XDG_RUNTIME_DIR")
+        .env_remove("NNPLAY_BACKEND")
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn a_newcomers_first_command_prints_the_tutorial_and_nothing_alarming() {
+    let o = nnplay_bare(&["tutorial"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.trim().is_empty(), "stderr: {err}");
+    let out = stdout(&o);
+    let first = out.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("Using CPU backend (this model is too small to gain from the GPU: "),
+        "{first}"
+    );
+    assert_eq!(out.lines().nth(1), Some("训练"));
+}
+
+#[test]
+fn webgpu_without_xdg_runtime_dir_prints_no_driver_warning() {
+    for backend in ["webgpu", "auto"] {
+        let dir = tmp(&format!("big-{backend}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = format!("{dir}/big.json");
+        std::fs::write(
+            &config,
+            r#"{"model": {"layers": [{"units": 256, "activation": "tanh"}, {"units": 256, "activation": "tanh"}, {"units": 1}]}, "training": {"steps": 3}}"#,
+        )
+        .unwrap();
+        let o = nnplay_bare(&["run", "--config", &config, "--backend", backend]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!err.contains("XDG_RUNTIME_DIR"), "{backend}: stderr: {err}");
+        let out = stdout(&o);
+        if backend == "auto" && out.contains("software, no real GPU") {
+            panic!("auto took a software adapter: {out}");
+        }
+        if backend == "auto" && o.status.success() && !out.starts_with("Using WebGPU") {
+            assert!(
+                out.starts_with("Using CPU backend (the only WebGPU adapter is a software one")
+                    || out.starts_with("Using CPU backend (no WebGPU"),
+                "{out}"
+            );
+        }
+    }
+}

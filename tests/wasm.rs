@@ -4,7 +4,7 @@
 
 mod common;
 
-use nnplay::config::{BackendChoice, Config};
+use nnplay::config::{BackendChoice, Config, LayerConfig};
 use nnplay::run::Experiment;
 use nnplay::{Dense, Optimizer, Sequential, Tensor};
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -72,14 +72,34 @@ const EXPECTED_BACKEND: &str = match option_env!("NNPLAY_EXPECT_BACKEND") {
     None => "cpu",
 };
 
+/// A model whose step is well over the `auto` threshold (160 rows through 256 × 256).
+fn big_config() -> Config {
+    let mut c = Config::default();
+    c.model.layers = vec![
+        LayerConfig::new(256, "tanh"),
+        LayerConfig::new(256, "tanh"),
+        LayerConfig::new(1, "linear"),
+    ];
+    c
+}
+
 #[wasm_bindgen_test]
-async fn auto_picks_the_expected_backend_and_matches_the_cpu() {
-    let mut auto = Experiment::new(Config::default(), BackendChoice::Auto)
+async fn auto_picks_the_cpu_for_small_models_and_software_adapters() {
+    let small = Experiment::new(Config::default(), BackendChoice::Auto)
         .await
         .unwrap();
-    let line = auto.backend_line();
-    assert_eq!(auto.backend_kind().name(), EXPECTED_BACKEND, "{line}");
+    let line = small.backend_line();
+    assert_eq!(small.backend_kind().name(), "cpu", "{line}");
+    assert!(
+        line.starts_with("Using CPU backend (this model is too small to gain from the GPU: "),
+        "{line}"
+    );
+    let big = Experiment::new(big_config(), BackendChoice::Auto)
+        .await
+        .unwrap();
+    let line = big.backend_line();
     if EXPECTED_BACKEND == "cpu" {
+        assert_eq!(big.backend_kind().name(), "cpu", "{line}");
         assert!(line.starts_with("Using CPU backend (no WebGPU"), "{line}");
         let err = Experiment::new(Config::default(), BackendChoice::Webgpu)
             .await
@@ -88,6 +108,35 @@ async fn auto_picks_the_expected_backend_and_matches_the_cpu() {
         assert!(err.to_string().contains("WebGPU was asked for"), "{err}");
         return;
     }
+    // An explicit `webgpu` runs on any adapter; `auto` only on a real GPU.
+    let gpu = Experiment::new(big_config(), BackendChoice::Webgpu)
+        .await
+        .unwrap();
+    let software = gpu.backend_status().adapter.as_ref().unwrap().software;
+    if software {
+        assert_eq!(big.backend_kind().name(), "cpu", "{line}");
+        assert!(
+            line.starts_with("Using CPU backend (the only WebGPU adapter is a software one"),
+            "{line}"
+        );
+    } else {
+        assert_eq!(big.backend_kind().name(), "webgpu", "{line}");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn explicit_webgpu_runs_and_matches_the_cpu() {
+    if EXPECTED_BACKEND != "webgpu" {
+        wasm_bindgen_test::console_log!(
+            "skipped: no WebGPU in this run (NNPLAY_EXPECT_BACKEND={EXPECTED_BACKEND})"
+        );
+        return;
+    }
+    let mut auto = Experiment::new(Config::default(), BackendChoice::Webgpu)
+        .await
+        .unwrap();
+    let line = auto.backend_line();
+    assert_eq!(auto.backend_kind().name(), "webgpu", "{line}");
     assert!(
         line.starts_with("Using WebGPU backend (adapter: "),
         "{line}"

@@ -1,19 +1,26 @@
-// The page's wiring: it loads the engine, keeps one Experiment, trains it in small chunks per
-// animation frame, and hands numbers to the engine's figures and to the text modules. No network
-// maths and no drawing here: the engine draws every canvas.
+// The page's wiring: it loads the engine for the figures and the forms, keeps one Trainer (an
+// Experiment training in a Worker, trainer.js), and hands what comes back to the engine's
+// figures and to the text modules. No training, no network maths and no drawing here: the
+// Worker trains, the engine draws every canvas.
 
 import { t, setLang, lang, applyI18n, explanationHtml } from './i18n.js';
 import * as url from './state.js';
 import { Controls } from './controls.js';
+import { Trainer, TrainerDisposed } from './trainer.js';
 import * as ui from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 const GRID_PANELS = 10;
 const GRID_EVERY = 100;
 const FIT_POINTS = 121;
-const FRAME_BUDGET_MS = 8;
+// How long one chunk of Play trains in the Worker before its losses come back: long enough
+// that messages cost little, short enough that the figures move every frame or two.
+const CHUNK_MS = 12;
+// Chunks in flight at full speed: the Worker starts the next while the page takes in the last.
+const CHUNKS_AHEAD = 2;
+// Grid panels drawn per frame at most (ten can fill within one chunk).
+const PANELS_PER_FRAME = 2;
 const SPEEDS = [1, 2, 5, 10, 20, 50, Infinity];
-const EXPLODE = 1e6;
 // Test costs kept for the loss plot: past this many, every other one is dropped (the plot's
 // work per frame stays flat however long training runs).
 const TEST_POINTS_MAX = 512;
@@ -23,55 +30,45 @@ const darkScheme = matchMedia('(prefers-color-scheme: dark)');
 
 const app = {
   wasm: null,
+  // Where the Worker loads the engine from: the glue module's URL and the wasm's.
+  engine: null,
   schema: null,
   defaults: null,
-  // The config in force: the one the running Experiment was built from (with the edits that
+  // The config in force: the one the running Trainer was built from (with the edits that
   // kept its weights). An edit replaces it only once the new experiment is built.
   config: null,
-  exp: null,
+  trainer: null,
+  // A Trainer spawned ahead (its Worker loading the engine) for the next experiment.
+  spare: null,
   generation: 0,
   playing: false,
+  // Chunks of Play sent to the Worker and not yet answered.
+  inFlight: 0,
   run: null,
-  msPerStep: 0.05,
-  // On WebGPU a call costs mostly its read-back latency and the main thread only waits (it is
-  // not blocked), so chunks are sized by call time instead: doubled while a call takes under
-  // GPU_FAST_MS, halved above GPU_SLOW_MS.
-  gpuChunk: 16,
   // The engine's Plotter (theme from the CSS colours, legend words) and the main plot's view.
   plotter: null,
   fitView: null,
   hoverX: null,
   lastDraw: 0,
+  drawQueued: false,
 };
-
-// Calls on one Experiment must not overlap: every call goes through this queue.
-let queue = Promise.resolve();
-function serial(fn) {
-  const p = queue.then(fn);
-  queue = p.catch(() => {});
-  return p;
-}
-
-/**
- * Calls `fn(app.exp)` in the queue if the experiment of generation `gen` is still the one in
- * force by then; otherwise resolves to `STALE` without touching the new one (callers check
- * the generation after awaiting anyway).
- */
-const STALE = Symbol('stale');
-function onExp(gen, fn) {
-  return serial(() => (gen === app.generation && app.exp ? fn(app.exp) : STALE));
-}
 
 // Changes of the experiment (edits, Reset, Back/Forward) run one at a time, each from the
 // config the previous one left in force.
 let changes = Promise.resolve();
 function change(fn) {
   const p = changes.then(fn);
-  changes = p.catch((e) => ui.showError(t('err.generic', { error: ui.message(e) })));
+  changes = p.catch((e) => report(e));
   return p;
 }
 
-function freshRun() {
+/** Shows an error, unless it only says that a replaced trainer was ended. */
+function report(e) {
+  if (e instanceof TrainerDisposed) return;
+  ui.showError(t('err.generic', { error: ui.message(e) }));
+}
+
+function freshRun(data, bounds) {
   return {
     // Losses live in the engine's bounded history; the page keeps the count, first and last.
     history: new app.wasm.LossHistory(),
@@ -81,12 +78,16 @@ function freshRun() {
     testSteps: [],
     testCosts: [],
     panels: new Array(GRID_PANELS).fill(null),
-    data: null,
-    bounds: null,
+    dirtyPanels: new Set(),
+    data,
+    bounds,
+    fitXs: null,
     fit: null,
     hover: null,
+    weights: null,
     diverged: false,
-    evaluatedAtSteps: false,
+    // A `nnplay:trained-N` mark to set when the next frame is drawn.
+    trainedMark: null,
     rate: [],
   };
 }
@@ -107,10 +108,29 @@ function wasmReady() {
 addEventListener('error', (e) => ui.showError(t('err.generic', { error: e.message })));
 addEventListener('unhandledrejection', (e) => {
   e.preventDefault();
-  ui.showError(t('err.generic', { error: ui.message(e.reason) }));
+  report(e.reason);
 });
 
+/**
+ * Where the Worker loads the engine: the glue module and the `.wasm` Trunk wrote, by the
+ * hashed names of the page's `modulepreload` and `preload` links.
+ */
+function engineSource() {
+  const glue = document.querySelector('link[rel="modulepreload"][href*="nnplay"]')?.href;
+  const wasm = document.querySelector('link[rel="preload"][href$=".wasm"]')?.href;
+  if (!glue || !wasm) throw new Error(t('err.engineUrl'));
+  return { glue, wasm };
+}
+
 async function start() {
+  // The first Worker loads the engine while this page loads its own copy for the figures.
+  try {
+    app.engine = engineSource();
+    app.spare = Trainer.spawn(app.engine);
+  } catch (e) {
+    ui.showError(t('err.wasm', { error: ui.message(e) }));
+    return;
+  }
   const query = url.readQuery();
   setLang(query.lang);
   $('lang').value = lang();
@@ -147,20 +167,20 @@ async function start() {
   const linked = configFromUrl();
   let config = linked.config ?? withQueryBackend(app.defaults);
   let problem = linked.problem;
-  let exp;
+  let trainer;
   try {
-    exp = await build(config);
+    trainer = await build(config);
   } catch (e) {
     if (config === app.defaults || !linked.config) throw e;
     problem = ui.message(e);
     config = withQueryBackend(app.defaults);
-    exp = await build(config);
+    trainer = await build(config);
   }
   if (problem) ui.showError(t('err.url', { error: problem }));
   app.config = config;
   url.writeConfig(config, app.defaults);
   controls.render(config);
-  await install(exp);
+  await install(trainer);
   addEventListener('popstate', () => change(followUrl));
   addEventListener('hashchange', () => change(followUrl));
   performance.mark('nnplay:ready');
@@ -287,13 +307,11 @@ async function apply(next, { push }) {
     const optimizerChanged = !same(normal.optimizer, prev.optimizer);
     const trainingChanged = !same(normal.training, prev.training);
     if (optimizerChanged || trainingChanged) {
-      const gen = app.generation;
+      const tr = app.trainer;
       try {
-        const r = await onExp(gen, (exp) => {
-          if (optimizerChanged) exp.setOptimizer(JSON.stringify(normal.optimizer));
-          if (trainingChanged) exp.setTraining(normal.training.steps, normal.training.log_every);
-        });
-        if (r === STALE) throw new Error(t('err.stale'));
+        if (optimizerChanged) await tr.setOptimizer(normal.optimizer);
+        if (trainingChanged) await tr.setTraining(normal.training.steps, normal.training.log_every);
+        if (tr !== app.trainer) throw new Error(t('err.stale'));
       } catch (e) {
         refuse(t('err.config', { error: ui.message(e) }));
         return false;
@@ -302,15 +320,15 @@ async function apply(next, { push }) {
     commit(normal, false);
     return true;
   }
-  let exp;
+  let trainer;
   try {
-    exp = await build(normal);
+    trainer = await build(normal);
   } catch (e) {
     refuse(t('err.config', { error: ui.message(e) }));
     return false;
   }
   commit(normal, push);
-  await install(exp);
+  await install(trainer);
   return true;
 }
 
@@ -324,54 +342,94 @@ function commit(config, push) {
 }
 
 /**
- * A new Experiment for `config` on its backend. When WebGPU was asked for and cannot start,
- * it says so and builds on the CPU. Throws the engine's message when the config cannot be built.
+ * A new Trainer (its own Worker) for `config` on its backend. When WebGPU was asked for and
+ * cannot start, it says so and builds on the CPU. Throws the engine's message when the config
+ * cannot be built.
  */
 async function build(config) {
-  const json = JSON.stringify(config);
+  const make = async (backend) => {
+    // The spare Worker, started ahead with the engine loaded, takes this experiment; a new
+    // spare starts loading for the next one.
+    const trainer = app.spare ?? Trainer.spawn(app.engine);
+    app.spare = Trainer.spawn(app.engine);
+    trainer.onCrash = (message) => crashed(trainer, message);
+    return trainer.build(config, backend);
+  };
   try {
-    return await app.wasm.Experiment.create(json, config.backend);
+    return await make(config.backend);
   } catch (e) {
     if (config.backend !== 'webgpu') throw e;
     ui.showError(t('backend.fallback', { error: ui.message(e) }));
-    return app.wasm.Experiment.create(json, 'cpu');
+    return make('cpu');
   }
 }
 
-/** Reset: the same config, trained from its initial weights again. */
+/** The Worker of `trainer` died: if it is the one on show, say so and stop. */
+function crashed(trainer, message) {
+  if (!trainer || trainer !== app.trainer) return;
+  app.playing = false;
+  app.inFlight = 0;
+  setPlayButtons();
+  ui.showError(t('err.worker', { error: message }));
+}
+
+/**
+ * Reset: the same config, trained from its initial weights again. The running experiment is
+ * ended at once (with any long computation of its Worker) and the page shows step 0 within
+ * the frame; the new experiment takes its place when built.
+ */
 function reset() {
+  pause(false);
+  const old = app.trainer;
+  if (old && app.run) {
+    app.trainer = null;
+    app.generation++;
+    old.dispose();
+    clearRun();
+  }
   return change(async () => {
-    const exp = await build(app.config);
-    await install(exp);
+    const trainer = await build(app.config);
+    await install(trainer);
   });
 }
 
-/** Puts `exp` in place of the running experiment (which is freed) and starts a fresh run. */
-async function install(exp) {
+/** Step 0 of the points on show: no losses, no curve, empty panels. */
+function clearRun() {
+  const { data, bounds } = app.run;
+  app.run.history.free();
+  app.run = freshRun(data, bounds);
+  log.clear();
+  $('diverge').hidden = true;
+  showStats();
+  redrawAll();
+}
+
+/** Puts `trainer` in place of the running one (whose Worker is ended) and starts a fresh run. */
+async function install(trainer) {
   pause(false);
-  await serial(() => {
-    app.generation++;
-    app.playing = false;
-    const old = app.exp;
-    app.exp = exp;
-    old?.free();
-  });
+  app.generation++;
+  app.playing = false;
+  app.inFlight = 0;
+  const old = app.trainer;
+  app.trainer = trainer;
+  if (old !== trainer) old?.dispose();
   setPlayButtons();
   renderText();
   $('backend').value = app.config.backend;
   showBackend();
-  const d = plain(exp.dataset());
+  const d = trainer.dataset;
+  const data = { train: { x: d.xTrain, y: d.yTrain }, test: { x: d.xTest, y: d.yTest } };
+  const bounds = app.wasm.dataBounds(data.train.x, data.train.y, data.test.x, data.test.y);
   app.run?.history.free();
-  app.run = freshRun();
+  app.run = freshRun(data, bounds);
   const run = app.run;
-  run.data = {
-    train: { x: Float32Array.from(d.xTrain), y: Float32Array.from(d.yTrain) },
-    test: { x: Float32Array.from(d.xTest), y: Float32Array.from(d.yTest) },
-  };
-  run.bounds = app.wasm.dataBounds(run.data.train.x, run.data.train.y, run.data.test.x, run.data.test.y);
+  run.fitXs = fitXs();
   $('diverge').hidden = true;
   log.clear();
   log.add(t('log.header'));
+  const snapshots = Array.from({ length: GRID_PANELS }, (_, k) => k * GRID_EVERY);
+  await trainer.watch({ fit: run.fitXs, snapshots });
+  figuresStart(trainer.config);
   await refreshFit();
   showStats();
   redrawAll();
@@ -381,11 +439,11 @@ async function install(exp) {
 
 /** The backend line: the engine's words for the backend that runs (it changes after a fallback). */
 function showBackend() {
-  const exp = app.exp;
-  if (!exp) return;
-  const line = exp.backendLine;
+  const tr = app.trainer;
+  if (!tr) return;
+  const line = tr.backendLine;
   if ($('backend-line').textContent !== line) $('backend-line').textContent = line;
-  $('backend-line').dataset.backend = exp.backend;
+  $('backend-line').dataset.backend = tr.backend;
 }
 
 // The engine may hand back JS Maps for JSON objects: plain objects are easier to read.
@@ -416,12 +474,13 @@ function fitXs() {
 /** Predicts the fitted curve (and the hovered x) with the current weights. */
 async function refreshFit() {
   const run = app.run;
-  const gen = app.generation;
-  const xs = fitXs();
+  const tr = app.trainer;
+  if (!tr) return;
+  const xs = run.fitXs;
   const hx = app.hoverX;
   const ask = hx === null ? xs : Float32Array.from([...xs, hx]);
-  const ys = await onExp(gen, (exp) => exp.predict(ask));
-  if (gen !== app.generation) return;
+  const ys = await tr.predict(ask);
+  if (tr !== app.trainer || run !== app.run) return;
   run.fit = { xs, ys: ys.subarray(0, FIT_POINTS) };
   run.hover = hx === null ? null : { x: hx, y: ys[FIT_POINTS] };
   showPrediction();
@@ -432,102 +491,74 @@ function showPrediction() {
   $('predict-out').textContent = h ? t('plot.predict', { x: ui.short(h.x), y: ui.f32(h.y) }) : '';
 }
 
-// ---------- training ----------
+// ---------- training (in the Worker; the page takes in what comes back) ----------
 
 function stepsDone() {
   return app.run ? app.run.steps : 0;
 }
 
-const GPU_FAST_MS = 25;
-const GPU_SLOW_MS = 60;
-
-/** Whether the experiment trains on WebGPU (calls wait on the GPU without blocking the page). */
-function onGpu() {
-  return !!app.exp && app.exp.backend === 'webgpu';
-}
-
-/** The next step count at which a chunk must stop: grid panels, log lines, the evaluation. */
-function nextBoundary(done) {
-  const after = (every) => {
-    let m = Math.floor(done / every) * every;
-    if (m + 1 <= done) m += every;
-    return m + 1;
-  };
-  let b = after(app.config.training.log_every);
-  const g = after(GRID_EVERY);
-  if ((g - 1) / GRID_EVERY < GRID_PANELS) b = Math.min(b, g);
-  if (app.config.training.steps > done) b = Math.min(b, app.config.training.steps);
-  return b;
-}
-
-/** Trains `n` steps (n ≤ the distance to the next boundary) and handles what they reached. */
-async function trainChunk(n) {
+/**
+ * Takes in one chunk of training: its losses (one Float32Array) into the loss history, the log
+ * lines of the steps it passed, its test costs and grid snapshots, the curve now, and the
+ * evaluation at the end of the configured run. Draws on the next frame, or now when `now`.
+ */
+function receive(chunk, { now = false } = {}) {
   const run = app.run;
-  const gen = app.generation;
-  const t0 = performance.now();
-  const losses = await onExp(gen, (exp) => exp.train(n));
-  if (gen !== app.generation) return false;
-  const dt = performance.now() - t0;
-  app.msPerStep = 0.7 * app.msPerStep + 0.3 * Math.max(1e-4, dt / n);
-  if (onGpu() && n >= app.gpuChunk) {
-    if (dt < GPU_FAST_MS) app.gpuChunk = Math.min(4096, app.gpuChunk * 2);
-    else if (dt > GPU_SLOW_MS) app.gpuChunk = Math.max(1, Math.floor(app.gpuChunk / 2));
-  }
-  const start = run.steps;
-  const logEvery = app.config.training.log_every;
+  const { losses, from } = chunk;
+  const to = from + losses.length;
   run.history.extend(losses);
-  for (let i = 0; i < losses.length; i++) {
-    const index = start + i;
-    const v = losses[i];
-    if (index === 0) run.first = v;
-    run.steps = index + 1;
-    run.last = v;
-    if (index % logEvery === 0) log.add(t('log.trainCost', { v: ui.f32(v) }));
-    const first = run.first;
-    if (!run.diverged && (!Number.isFinite(v) || (first > 0 && v > EXPLODE * first))) diverged(index, v);
+  if (losses.length) {
+    if (from === 0) run.first = losses[0];
+    run.last = losses[losses.length - 1];
   }
-  const done = run.steps;
-  run.rate.push([performance.now(), done]);
-  if (run.diverged) return false;
-  const index = done - 1;
-  if (index % GRID_EVERY === 0 && index / GRID_EVERY < GRID_PANELS) await snapshot(index / GRID_EVERY);
-  if (index % logEvery === 0) await sampleTest(index);
-  if (done === app.config.training.steps && !run.evaluatedAtSteps) {
-    run.evaluatedAtSteps = true;
-    performance.mark(`nnplay:trained-${done}`);
-    await refreshFit();
-    log.add(t('log.testHeader'));
-    await evaluate();
+  run.steps = to;
+  const logEvery = app.config.training.log_every;
+  const logFrom = (upTo) => {
+    for (let i = Math.ceil(Math.max(from, run.logged ?? 0) / logEvery) * logEvery; i < upTo; i += logEvery) {
+      log.add(t('log.trainCost', { v: ui.f32(losses[i - from]) }));
+      run.logged = i + 1;
+    }
+  };
+  for (const { step, cost } of chunk.tests) {
+    run.testSteps.push(step);
+    run.testCosts.push(cost);
+    $('test-cost').textContent = ui.f32(cost);
   }
-  return gen === app.generation;
-}
-
-async function sampleTest(index) {
-  const gen = app.generation;
-  const cost = await onExp(gen, (exp) => exp.testCost());
-  if (gen !== app.generation) return;
-  const run = app.run;
-  run.testSteps.push(index);
-  run.testCosts.push(cost);
   if (run.testSteps.length > TEST_POINTS_MAX) {
     run.testSteps = run.testSteps.filter((_, i) => i % 2 === 0);
     run.testCosts = run.testCosts.filter((_, i) => i % 2 === 0);
   }
-  $('test-cost').textContent = ui.f32(cost);
-  return cost;
+  for (const { step, ys, cost } of chunk.snapshots) {
+    const k = step / GRID_EVERY;
+    run.panels[k] = { fit: { xs: run.fitXs, ys }, cost };
+    run.dirtyPanels.add(k);
+  }
+  if (chunk.fit) run.fit = { xs: run.fitXs, ys: chunk.fit };
+  if (chunk.weights) run.weights = chunk.weights;
+  if (chunk.end) {
+    const at = app.config.training.steps;
+    logFrom(at);
+    log.add(t('log.testHeader'));
+    logEvaluation(chunk.end.testCost, chunk.end.weights);
+    run.trainedMark = at;
+  }
+  logFrom(to);
+  if (chunk.diverged) diverged(chunk.diverged);
+  run.rate.push([performance.now(), to]);
+  if (now) frame();
+  else requestDraw();
 }
 
-async function snapshot(k) {
-  const gen = app.generation;
-  const xs = fitXs();
-  const ys = await onExp(gen, (exp) => exp.predict(xs));
-  const cost = await onExp(gen, (exp) => exp.testCost());
-  if (gen !== app.generation) return;
-  app.run.panels[k] = { fit: { xs, ys }, cost };
-  drawGridPanel(k);
+/** Trains `n` steps in the Worker, then draws the result at once. */
+async function advance(n) {
+  const tr = app.trainer;
+  if (!tr || !app.run || app.run.diverged) return;
+  const chunk = await tr.train(n, { weights: figures.length > 0 });
+  if (tr !== app.trainer) return;
+  receive(chunk, { now: true });
+  if (!app.run.diverged) await sampleTestAt();
 }
 
-/** Trains `n` steps, stopping at every boundary; draws once at the end. */
 /** Step presses queue up: each one starts when the previous is done, so chunks never overlap. */
 let advancing = Promise.resolve();
 function queueAdvance(n) {
@@ -536,78 +567,118 @@ function queueAdvance(n) {
   return next;
 }
 
-async function advance(n) {
-  while (n > 0 && app.run && !app.run.diverged) {
-    const k = Math.min(n, nextBoundary(stepsDone()) - stepsDone());
-    if (!(await trainChunk(k))) break;
-    n -= k;
-  }
-  if (app.run && !app.run.diverged) await sampleTestAt();
-  await refreshFit();
-  showStats();
-  redrawAll();
-}
-
 function stepLimit() {
   return SPEEDS[Number($('speed').value)];
 }
 
-/** One animation frame of Play: train for about FRAME_BUDGET_MS, then draw. */
-async function tick() {
-  if (!app.playing) return;
-  const gen = app.generation;
-  const t0 = performance.now();
-  try {
-    let left = stepLimit();
-    while (app.playing && gen === app.generation && left > 0) {
-      const byTime = onGpu()
-        ? app.gpuChunk
-        : Math.max(1, Math.floor((FRAME_BUDGET_MS - (performance.now() - t0)) / app.msPerStep));
-      const k = Math.min(left, byTime, nextBoundary(stepsDone()) - stepsDone());
-      if (!(await trainChunk(k))) break;
-      left -= k;
-      if (performance.now() - t0 >= FRAME_BUDGET_MS) break;
-    }
-    if (gen !== app.generation) return;
-    const now = performance.now();
-    if (!reducedMotion.matches || now - app.lastDraw > 500) {
-      app.lastDraw = now;
-      await refreshFit();
-      drawMain();
-      drawLossPlot();
-    }
-    showStats();
-  } catch (e) {
-    ui.showError(t('err.generic', { error: ui.message(e) }));
-    pause(false);
-    return;
+/**
+ * Play's feed: at full speed it keeps CHUNKS_AHEAD chunks of about CHUNK_MS in the Worker, so
+ * that the engine never waits on the page; at a set speed, one chunk of that many steps per
+ * frame (sent from `frame`).
+ */
+function pump() {
+  const tr = app.trainer;
+  const limit = stepLimit();
+  const ahead = limit === Infinity ? CHUNKS_AHEAD : 1;
+  while (app.playing && tr && app.inFlight < ahead) {
+    app.inFlight++;
+    const steps = limit === Infinity ? app.schema.limits.MAX_STEPS : limit;
+    const budgetMs = limit === Infinity ? CHUNK_MS : undefined;
+    tr.train(steps, { budgetMs, weights: figures.length > 0 }).then((chunk) => {
+      if (tr !== app.trainer) return;
+      app.inFlight--;
+      receive(chunk);
+      if (stepLimit() === Infinity) pump();
+    }, (e) => {
+      if (tr !== app.trainer) return;
+      app.inFlight--;
+      app.playing = false;
+      setPlayButtons();
+      report(e);
+    });
+    if (limit !== Infinity) break;
   }
-  if (app.playing && gen === app.generation) requestAnimationFrame(tick);
+}
+
+function requestDraw() {
+  if (app.drawQueued) return;
+  app.drawQueued = true;
+  requestAnimationFrame(frame);
+}
+
+/**
+ * One frame: the main plot, the loss plot, the numbers, at most PANELS_PER_FRAME grid panels
+ * and the figures that follow the weights. While playing at a set speed it also sends the
+ * frame's chunk.
+ */
+function frame() {
+  app.drawQueued = false;
+  const run = app.run;
+  if (!run) return;
+  const now = performance.now();
+  if (!reducedMotion.matches || !app.playing || now - app.lastDraw > 500) {
+    app.lastDraw = now;
+    drawMain();
+    drawLossPlot();
+    showPrediction();
+  } else {
+    requestDraw();
+  }
+  showStats();
+  log.flush();
+  let panels = 0;
+  for (const k of run.dirtyPanels) {
+    if (panels++ === PANELS_PER_FRAME) {
+      requestDraw();
+      break;
+    }
+    run.dirtyPanels.delete(k);
+    drawGridPanel(k);
+  }
+  if (run.weights) figuresUpdate(run.weights, run.steps);
+  if (run.steps > 0 && performance.getEntriesByName('nnplay:first-line').length === 0) {
+    performance.mark('nnplay:first-line');
+  }
+  if (run.trainedMark !== null) {
+    performance.mark(`nnplay:trained-${run.trainedMark}`);
+    run.trainedMark = null;
+  }
+  if (app.playing && stepLimit() !== Infinity) {
+    pump();
+    requestDraw();
+  }
 }
 
 function play() {
-  if (app.playing || !app.run || app.run.diverged) return;
+  if (app.playing || !app.run || app.run.diverged || !app.trainer) return;
   app.playing = true;
   app.run.rate = [[performance.now(), stepsDone()]];
   setPlayButtons();
-  requestAnimationFrame(tick);
+  pump();
+  requestDraw();
 }
 
-/** Stops Play; `report` logs the test cost and weights, as the tutorial prints them. */
-function pause(report = true) {
+/**
+ * Stops Play at once (chunks already in the Worker still arrive and are shown); `report` then
+ * logs the test cost and weights, as the tutorial prints them.
+ */
+function pause(withReport = true) {
   const was = app.playing;
   app.playing = false;
   setPlayButtons();
-  if (was && report && app.run && !app.run.diverged) {
-    const gen = app.generation;
-    serial(() => Promise.resolve()).then(async () => {
-      if (gen !== app.generation) return;
+  if (was && withReport && app.run && !app.run.diverged) {
+    const tr = app.trainer;
+    // Asked after the chunks in flight: when it answers, they have all been taken in.
+    Promise.all([tr.testCost(), tr.weights()]).then(([cost, weights]) => {
+      if (tr !== app.trainer) return;
       log.add(t('log.paused', { n: stepsDone() }));
-      await evaluate();
-      await refreshFit();
-      showStats();
-      redrawAll();
-    });
+      $('test-cost').textContent = ui.f32(cost);
+      logEvaluation(cost, weights);
+      return refreshFit().then(() => {
+        showStats();
+        redrawAll();
+      });
+    }).catch(report);
   }
 }
 
@@ -619,10 +690,17 @@ function setPlayButtons() {
 
 /** Logs `test cost`, `weights` and `biases` like the tutorial's evaluate/get_weights. */
 async function evaluate() {
-  const gen = app.generation;
-  const cost = await sampleTestAt();
-  const weights = plain(await onExp(gen, (exp) => exp.weights()));
-  if (gen !== app.generation) return;
+  const tr = app.trainer;
+  if (!tr) return;
+  const [cost, weights] = await Promise.all([tr.testCost(), tr.weights()]);
+  if (tr !== app.trainer) return;
+  $('test-cost').textContent = ui.f32(cost);
+  logEvaluation(cost, weights);
+}
+
+/** The log lines of an evaluation: the test cost, then each layer's weights and biases. */
+function logEvaluation(cost, weightList) {
+  const weights = plain(weightList);
   log.add(t('log.testCost', { v: ui.f32(cost) }));
   const layers = app.config.model.layers;
   let j = 0;
@@ -636,19 +714,20 @@ async function evaluate() {
 }
 
 async function sampleTestAt() {
-  const gen = app.generation;
-  const cost = await onExp(gen, (exp) => exp.testCost());
-  if (gen !== app.generation) return undefined;
+  const tr = app.trainer;
+  if (!tr) return undefined;
+  const cost = await tr.testCost();
+  if (tr !== app.trainer) return undefined;
   $('test-cost').textContent = ui.f32(cost);
   return cost;
 }
 
-function diverged(index, value) {
+function diverged({ step: index, value, stableLearningRate }) {
   const run = app.run;
   run.diverged = true;
   app.playing = false;
   setPlayButtons();
-  let stable = app.exp.stableLearningRate();
+  let stable = stableLearningRate;
   if (!(stable > 0 && Number.isFinite(stable))) stable = app.config.optimizer.learning_rate / 10;
   // Two significant digits, rounded down, so the offer stays on the stable side.
   const mag = 10 ** (Math.floor(Math.log10(stable)) - 1);
@@ -661,6 +740,25 @@ function diverged(index, value) {
   apply.textContent = t('diverge.apply', { stable });
   apply.onclick = () => edit((c) => { c.optimizer.learning_rate = stable; });
   $('diverge').hidden = false;
+}
+
+// ---------- figures that follow training ----------
+
+/**
+ * Figures of the page that follow the weights as training goes. Each is an object with
+ * `start(config)`, called when an experiment is put on show (the config in force, every
+ * default filled in), and `update(weights, step)`, called on each drawn frame after training
+ * moved (`weights`: `[{shape, values}]` in Keras' order). While this list is empty no weights
+ * are read back during training.
+ */
+const figures = [];
+
+function figuresStart(config) {
+  for (const f of figures) f.start(config);
+}
+
+function figuresUpdate(weights, step) {
+  for (const f of figures) f.update(weights, step);
 }
 
 function showStats() {
@@ -772,10 +870,13 @@ function drawGridPanel(k) {
   ).free();
 }
 
+/** Draws the main and loss plots now, and the grid panels over the next frames. */
 function redrawAll() {
   drawMain();
   drawLossPlot();
-  for (let k = 0; k < GRID_PANELS; k++) drawGridPanel(k);
+  if (!app.run) return;
+  for (let k = 0; k < GRID_PANELS; k++) app.run.dirtyPanels.add(k);
+  requestDraw();
 }
 
 function updateSpeedText() {
@@ -786,7 +887,7 @@ function updateSpeedText() {
 // ---------- events ----------
 
 function guarded(fn) {
-  return (...args) => Promise.resolve(fn(...args)).catch((e) => ui.showError(t('err.generic', { error: ui.message(e) })));
+  return (...args) => Promise.resolve(fn(...args)).catch(report);
 }
 
 function wireEvents() {
@@ -862,9 +963,10 @@ function wireEvents() {
   });
 
   $('export-run').addEventListener('click', guarded(async () => {
-    const gen = app.generation;
-    const text = await onExp(gen, (exp) => exp.record());
-    if (text === STALE) return;
+    const tr = app.trainer;
+    if (!tr) return;
+    const text = await tr.record();
+    if (tr !== app.trainer) return;
     ui.download('nnplay-run.json', text);
   }));
   $('export-config').addEventListener('click', guarded(async () => {
@@ -913,9 +1015,9 @@ function hoverAt(x) {
     drawMain();
     return;
   }
-  if (hoverBusy || app.playing) return; // while playing, each frame's refresh includes it
+  if (hoverBusy) return;
   hoverBusy = true;
-  refreshFit().then(drawMain).catch((e) => ui.showError(ui.message(e))).finally(() => {
+  refreshFit().then(drawMain).catch(report).finally(() => {
     hoverBusy = false;
     if (app.hoverX !== null && app.run?.hover?.x !== app.hoverX) hoverAt(app.hoverX);
   });

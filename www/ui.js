@@ -75,21 +75,37 @@ export function vectorText({ values }) {
   return `[${Array.from(values, f32).join(' ')}]`;
 }
 
-/** The console: a bounded list of lines. */
+/**
+ * The console: a bounded list of lines. Lines added together reach the page together, at the
+ * next `flush` (the next frame at the latest): one layout for a burst of lines, not one each.
+ */
 export class Log {
   constructor(el, max = 400) {
     this.el = el;
     this.max = max;
     this.lines = [];
+    this.pending = false;
   }
 
   clear() {
     this.lines = [];
+    this.pending = false;
     this.el.textContent = '';
   }
 
   add(line) {
     this.lines.push(line);
+    if (this.lines.length > 2 * this.max) this.lines.splice(0, this.lines.length - this.max);
+    if (!this.pending) {
+      this.pending = true;
+      requestAnimationFrame(() => this.flush());
+    }
+  }
+
+  /** Shows the lines added since the last flush. */
+  flush() {
+    if (!this.pending) return;
+    this.pending = false;
     if (this.lines.length > this.max) this.lines.splice(0, this.lines.length - this.max);
     this.el.textContent = this.lines.join('\n');
     this.el.scrollTop = this.el.scrollHeight;

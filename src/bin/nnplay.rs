@@ -306,8 +306,41 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
         Ok(())
     }
 
+    /// Gives Mesa's Vulkan and EGL drivers a private runtime folder when `XDG_RUNTIME_DIR` is
+    /// unset or not a folder of ours with mode 0700: without one they print `error:
+    /// XDG_RUNTIME_DIR is invalid or not set in the environment.` to stderr when the WebGPU
+    /// adapter is opened. Called first, while the program has a single thread.
+    #[cfg(unix)]
+    fn private_runtime_dir() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let usable = |dir: &std::path::Path| {
+            std::fs::metadata(dir).is_ok_and(|m| {
+                m.is_dir() && m.mode() & 0o777 == 0o700 && m.uid() == unsafe { getuid() }
+            })
+        };
+        if std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|d| usable(std::path::Path::new(&d))) {
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("nnplay-runtime-{}", unsafe { getuid() }));
+        let made = std::fs::create_dir_all(&dir)
+            .and_then(|()| std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)));
+        if made.is_ok() && usable(&dir) {
+            std::env::set_var("XDG_RUNTIME_DIR", &dir);
+        }
+    }
+
+    #[cfg(unix)]
+    extern "C" {
+        /// The real user id (POSIX; never fails).
+        fn getuid() -> u32;
+    }
+
+    #[cfg(not(unix))]
+    fn private_runtime_dir() {}
+
     /// Runs the CLI; returns the exit status.
     pub fn main() -> i32 {
+        private_runtime_dir();
         let argv: Vec<String> = std::env::args().skip(1).collect();
         let Some(cmd) = argv.first() else {
             eprintln!("{USAGE}");

@@ -5,7 +5,7 @@
 mod runtime;
 mod summary;
 
-pub use runtime::{Adapter, BackendStatus, CpuReason};
+pub use runtime::{flops_per_step, Adapter, BackendStatus, CpuReason, AUTO_GPU_MIN_FLOPS};
 pub use summary::summary_table;
 
 use crate::backend::{BackendChoice, BackendKind, Counters};
@@ -197,12 +197,36 @@ impl Sequential {
         optimizer: Optimizer,
         choice: BackendChoice,
     ) -> Result<()> {
+        self.compile_for_rows(loss, optimizer, choice, None).await
+    }
+
+    /// [`Sequential::compile_on`] for steps of `rows_per_step` rows: with `auto`, a model whose
+    /// step is too little arithmetic for the GPU to pay off trains on the CPU (see
+    /// [`AUTO_GPU_MIN_FLOPS`]).
+    ///
+    /// # Errors
+    /// As [`Sequential::compile_on`].
+    pub async fn compile_for_rows(
+        &mut self,
+        loss: Loss,
+        optimizer: Optimizer,
+        choice: BackendChoice,
+        rows_per_step: Option<usize>,
+    ) -> Result<()> {
         optimizer.validate()?;
         if self.layers.is_empty() {
             return Err(Error::Model("add at least one layer before compile".into()));
         }
         let weights = self.get_weights_async().await?;
-        let runtime = Runtime::new(choice, self.shapes(), &weights, loss, optimizer).await?;
+        let runtime = Runtime::new(
+            choice,
+            self.shapes(),
+            &weights,
+            loss,
+            optimizer,
+            rows_per_step,
+        )
+        .await?;
         self.weights = weights;
         self.runtime = Some(runtime);
         Ok(())

@@ -85,6 +85,20 @@ pub enum CpuReason {
         /// The reason, as the platform gave it.
         message: String,
     },
+    /// `auto` found a WebGPU adapter, but a software one (SwiftShader, lavapipe, WARP): it runs
+    /// the GPU's work on the CPU, slower than the CPU backend itself.
+    SoftwareAdapter {
+        /// The adapter, as [`describe_adapter`] puts it.
+        adapter: String,
+    },
+    /// `auto` left the GPU alone: one step of this model is too little arithmetic for the GPU
+    /// to gain back its dispatch and read-back latency (see [`AUTO_GPU_MIN_FLOPS`]).
+    TooSmall {
+        /// The model's arithmetic per training step (forward and backward), in FLOPs.
+        flops_per_step: u64,
+        /// The threshold it fell under.
+        threshold: u64,
+    },
     /// The WebGPU device was lost mid-run and training continued on the CPU.
     DeviceLost {
         /// Optimizer updates done when the device was lost (training resumed from there).
@@ -116,6 +130,20 @@ impl BackendStatus {
             (None, Some(a)) => format!("Using WebGPU backend (adapter: {})", describe(a)),
             (None, None) => "Using WebGPU backend".into(),
             (Some(CpuReason::Requested), _) => "Using CPU backend (asked for)".into(),
+            (Some(CpuReason::SoftwareAdapter { adapter }), _) => format!(
+                "Using CPU backend (the only WebGPU adapter is a software one: {adapter}; `webgpu` runs on it anyway)"
+            ),
+            (
+                Some(CpuReason::TooSmall {
+                    flops_per_step,
+                    threshold,
+                }),
+                _,
+            ) => format!(
+                "Using CPU backend (this model is too small to gain from the GPU: {} per step, under {}; `webgpu` runs on it anyway)",
+                flops(*flops_per_step),
+                flops(*threshold)
+            ),
             (Some(CpuReason::Unavailable { message }), _) => {
                 format!("Using CPU backend ({message})")
             }
@@ -130,6 +158,48 @@ impl BackendStatus {
             ),
         }
     }
+}
+
+/// FLOPs in people's units: `960 FLOPs`, `31 kFLOPs`, `4.2 MFLOPs`, `126 GFLOPs`.
+fn flops(n: u64) -> String {
+    let v = n as f64;
+    let (scaled, unit) = if v >= 1e9 {
+        (v / 1e9, "GFLOPs")
+    } else if v >= 1e6 {
+        (v / 1e6, "MFLOPs")
+    } else if v >= 1e3 {
+        (v / 1e3, "kFLOPs")
+    } else {
+        return format!("{n} FLOPs");
+    };
+    if scaled >= 10.0 {
+        format!("{scaled:.0} {unit}")
+    } else {
+        format!("{scaled:.1} {unit}")
+    }
+}
+
+/// Below this much arithmetic per training step (FLOPs, forward and backward, see
+/// [`flops_per_step`]) `auto` trains on the CPU without opening the GPU.
+///
+/// Why this number: a WebGPU step costs at least its dispatches (about ten per layer of a
+/// step, each some 5–20 µs of driver and browser work on a real GPU) before any arithmetic,
+/// while the CPU backend does about 15–20 GFLOP/s in wasm (SIMD128) and 50–65 natively on the
+/// machine this was measured on. At 4 MFLOPs the CPU takes about 0.2 ms per step, the latency
+/// floor of a small network's WebGPU step. `make bench` measures both backends over model
+/// sizes on the adapter at hand; the machine it was measured on has only software adapters
+/// (SwiftShader, lavapipe), on which the GPU never caught up with the CPU at any size
+/// measured, so for a real GPU this threshold is an estimate from those latencies.
+pub const AUTO_GPU_MIN_FLOPS: u64 = 4_000_000;
+
+/// The arithmetic of one training step of `rows` rows through layers of `shapes`: 2 FLOPs per
+/// multiply-add, a forward product and two backward ones (inputs' and weights' gradients).
+pub fn flops_per_step(shapes: &[LayerShape], rows: usize) -> u64 {
+    let macs: u64 = shapes
+        .iter()
+        .map(|s| s.inputs as u64 * s.units as u64)
+        .sum();
+    6 * rows as u64 * macs
 }
 
 /// `name, api, type`, as the backend describes its adapter.
@@ -152,7 +222,10 @@ pub(crate) struct Runtime {
 
 impl Runtime {
     /// A runtime on the backend `choice` resolves to: `cpu` is the CPU; `webgpu` needs a
-    /// device; `auto` takes WebGPU when a device opens and the CPU otherwise, saying why.
+    /// device (any adapter, software ones included); `auto` takes the CPU, saying why, when a
+    /// step of `rows_per_step` rows is under [`AUTO_GPU_MIN_FLOPS`] (the GPU is not even
+    /// opened then), when no device opens, or when the only adapter is a software one, and
+    /// WebGPU otherwise. `rows_per_step` unknown (`None`): only the adapter decides.
     ///
     /// # Errors
     /// [`Error::Backend`] when `webgpu` is asked for and cannot be used; the engine's errors
@@ -163,7 +236,11 @@ impl Runtime {
         weights: &[Tensor],
         loss: Loss,
         opt: Optimizer,
+        rows_per_step: Option<usize>,
     ) -> Result<Runtime> {
+        let too_small = rows_per_step
+            .map(|rows| flops_per_step(&shapes, rows))
+            .filter(|&f| f < AUTO_GPU_MIN_FLOPS);
         let (gpu, reason) = match choice {
             BackendChoice::Cpu => (None, Some(CpuReason::Requested)),
             BackendChoice::Webgpu => match GpuBackend::new().await {
@@ -175,7 +252,18 @@ impl Runtime {
                     )))
                 }
             },
+            BackendChoice::Auto if too_small.is_some() => (
+                None,
+                Some(CpuReason::TooSmall {
+                    flops_per_step: too_small.unwrap_or_default(),
+                    threshold: AUTO_GPU_MIN_FLOPS,
+                }),
+            ),
             BackendChoice::Auto => match GpuBackend::new().await {
+                Ok(g) if g.is_software() => {
+                    let adapter = describe(&Adapter::from(g.adapter_info()));
+                    (None, Some(CpuReason::SoftwareAdapter { adapter }))
+                }
                 Ok(g) => (Some(g), None),
                 Err(e) => (
                     None,

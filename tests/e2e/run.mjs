@@ -6,26 +6,20 @@
 //
 // Usage: node tests/e2e/run.mjs   (after building the page into dist/; NNPLAY_DIST=dir picks another)
 
-import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import {
+  serve as serveDir, launch, hashFor, MODELS, frameProbe, frameWork, playRate, loopRate,
+} from './measure.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DIST = path.resolve(process.env.NNPLAY_DIST ?? path.join(ROOT, 'dist'));
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 const require = createRequire(import.meta.url);
 const { chromium } = require(path.join(ROOT, 'tools', 'node_modules', 'playwright-core'));
-
-const BASE_ARGS = [
-  '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-];
-const TYPES = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
-  '.wasm': 'application/wasm', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png',
-};
 
 // Pages the server adds to dist/ for the package checks: tests/e2e/pkg.html, and the README's
 // page for tutorial authors (written to test-artifacts/ by main).
@@ -40,22 +34,7 @@ let skipped = 0;
 const figures = [];
 const passes = [];
 
-function serve() {
-  const server = http.createServer((req, res) => {
-    const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    let file = path.normalize(path.join(DIST, rel));
-    if (!file.startsWith(DIST)) { res.writeHead(403).end(); return; }
-    // Test pages beside dist/pkg/, as a tutorial author's page would sit.
-    if (EXTRA_PAGES[rel]) file = EXTRA_PAGES[rel];
-    if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
-    fs.readFile(file, (err, body) => {
-      if (err) { res.writeHead(404).end('not found'); return; }
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-      res.end(body);
-    });
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
+const serve = () => serveDir(DIST, EXTRA_PAGES);
 
 function assert(cond, msg) {
   if (!cond) throw new Error(msg);
@@ -202,11 +181,7 @@ async function suite(label, webgpu, base) {
   const counts = [passed, failed, skipped];
   // Whether this pass must train on WebGPU: the WebGPU pass, once Chromium shows an adapter.
   let gpuExpected = false;
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: webgpu ? [...BASE_ARGS, '--enable-unsafe-webgpu'] : BASE_ARGS,
-  });
+  const browser = await launch(chromium, webgpu);
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
   const problems = [];
   currentProblems = problems;
@@ -226,7 +201,7 @@ async function suite(label, webgpu, base) {
     await page.waitForFunction(() => document.querySelector('#summary').textContent.includes('Total params'));
   }, { essential: true });
 
-  await check('backend line names the backend that runs', async () => {
+  await check('backend line names the backend that runs; auto never takes a software adapter', async () => {
     const line = await page.$eval('#backend-line', (e) => e.textContent);
     assert(/^Using (WebGPU|CPU) backend/.test(line), `unexpected line: ${line}`);
     const probe = await page.evaluate(async () => {
@@ -237,19 +212,36 @@ async function suite(label, webgpu, base) {
         supported = e.backend === 'webgpu';
         e.free();
       } catch { supported = false; }
-      return { adapter: !!adapter, supported };
+      return { adapter: !!adapter, software: !!adapter?.info?.isFallbackAdapter, supported };
     });
-    console.log(`       backend: "${line}" (adapter: ${probe.adapter}, WebGPU backend available: ${probe.supported})`);
-    if (!webgpu) {
-      assert(/^Using CPU backend \(.+\)/.test(line), `expected CPU with a reason: ${line}`);
-      return;
-    }
-    // The WebGPU pass: with an adapter the page must run on it (a CPU fallback is a failure).
+    console.log(`       backend: "${line}" (adapter: ${probe.adapter}${probe.software ? ', software' : ''}, WebGPU backend available: ${probe.supported})`);
+    // The tutorial's step is far too small for a GPU: auto takes the CPU and says why.
+    assert(/^Using CPU backend \(this model is too small to gain from the GPU: .+\)/.test(line), `expected CPU, too small: ${line}`);
+    assert(await page.$eval('#backend-line', (e) => e.dataset.backend) === 'cpu', 'data-backend is not cpu');
+    if (!webgpu) return;
     if (!probe.adapter) throw new Skip('no WebGPU adapter');
     gpuExpected = true;
     assert(probe.supported, 'Chromium has a WebGPU adapter but the engine cannot use it');
-    assert(line.startsWith('Using WebGPU backend'), `expected WebGPU: ${line}`);
-    assert(await page.$eval('#backend-line', (e) => e.dataset.backend) === 'webgpu', 'data-backend is not webgpu');
+    // A model big enough for the GPU: auto still refuses SwiftShader (a software adapter).
+    const big = { model: { layers: [{ units: 256, activation: 'tanh' }, { units: 256, activation: 'tanh' }, { units: 1 }] } };
+    const p = await context.newPage();
+    watch(p);
+    await p.goto(`${base}/?lang=en${hashFor(big)}`);
+    await ready(p);
+    const bigLine = await p.$eval('#backend-line', (e) => e.textContent);
+    console.log(`       big model, auto: "${bigLine}"`);
+    if (probe.software) {
+      assert(/^Using CPU backend \(the only WebGPU adapter is a software one: .+\)/.test(bigLine), `auto took a software adapter: ${bigLine}`);
+    }
+    // An explicit choice still runs on any adapter.
+    await p.goto(`${base}/?lang=en&backend=webgpu`);
+    await ready(p);
+    const explicit = await p.$eval('#backend-line', (e) => `${e.dataset.backend}: ${e.textContent}`);
+    assert(explicit.startsWith('webgpu: Using WebGPU backend'), `explicit webgpu: ${explicit}`);
+    await p.click('#step100');
+    await untilStep(p, 100);
+    assert(await trainCost(p) < 1, 'WebGPU training did not lower the cost');
+    await p.close();
   });
 
   let firstCost;
@@ -266,8 +258,6 @@ async function suite(label, webgpu, base) {
     const log = await page.$eval('#log', (e) => e.textContent);
     assert(/^Training\ntrain cost: \d/.test(log), `log: ${log.slice(0, 80)}`);
     assert(log.includes('train cost:') && log.split('train cost:').length === 3, 'train cost every 100 steps');
-    const line = await page.$eval('#backend-line', (e) => `${e.dataset.backend}: ${e.textContent}`);
-    if (gpuExpected) assert(line.startsWith('webgpu: Using WebGPU backend'), `trained off WebGPU: ${line}`);
   });
 
   await check('Play then Pause stops the count', async () => {
@@ -860,25 +850,15 @@ async function suite(label, webgpu, base) {
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
-  await check('time to a trained line, frame times while playing', async () => {
+  await check('time to a trained line, frame times while playing; training runs in a Worker', async () => {
     const p = await context.newPage();
     watch(p);
-    // Times each animation-frame callback of the page until its promise settles: the work
-    // the page does per frame, apart from the browser's own painting.
-    await p.addInitScript(() => {
-      const raf = window.requestAnimationFrame.bind(window);
-      window.__work = [];
-      window.requestAnimationFrame = (cb) => raf(async (ts) => {
-        const t0 = performance.now();
-        await cb(ts);
-        window.__work.push(performance.now() - t0);
-      });
-    });
+    await p.addInitScript(frameProbe);
     await p.goto(`${base}/?lang=en`);
     await ready(p);
     await p.evaluate(() => {
-      window.__frames = { max: 0, count: 0, long: [] };
-      new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__frames.long.push(e.duration); })
+      window.__long = [];
+      new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); })
         .observe({ type: 'longtask' });
     });
     await p.click('#play');
@@ -887,30 +867,90 @@ async function suite(label, webgpu, base) {
       ready: performance.getEntriesByName('nnplay:ready')[0].startTime,
       trained: performance.getEntriesByName('nnplay:trained-301')[0].startTime,
     }));
-    const frames = await p.evaluate(() => new Promise((resolve) => {
-      let last = performance.now(), max = 0, n = 0, sum = 0;
-      const end = last + 2000;
+    const from = await p.evaluate(() => window.__work.length + 5);
+    const t0 = await p.evaluate(() => [performance.now(), Number(document.querySelector('#step-count').dataset.value)]);
+    await sleep(2000);
+    const t1 = await p.evaluate(() => [performance.now(), Number(document.querySelector('#step-count').dataset.value)]);
+    const w = await frameWork(p, from);
+    const busy = await p.evaluate((from) => window.__work.slice(from).reduce((a, b) => a + b, 0), from);
+    const long = await p.evaluate(() => window.__long);
+    const rate = ((t1[1] - t0[1]) * 1000) / (t1[0] - t0[0]);
+    await p.click('#pause');
+    const worker = await p.evaluate(() => performance.getEntriesByType('resource').some((r) => /\/www\/worker\.js$/.test(r.name)));
+    figures.push(`${label}: ready ${trained.ready.toFixed(0)} ms after navigation; trained line (301 steps, Play pressed at ready) ${trained.trained.toFixed(0)} ms`);
+    figures.push(`${label}: while playing (${Math.round(rate)} steps/s): page work per frame median ${w.median.toFixed(1)} ms, p95 ${w.p95.toFixed(1)} ms, longest ${w.longest.toFixed(1)} ms (goal ≤ 16 ms: ${w.longest <= 16 ? 'met' : 'over'}); main thread busy ${((busy / (t1[0] - t0[0])) * 100).toFixed(0)} % of the time; long tasks ${long.length}`);
+    assert(worker, 'the page did not load its training Worker');
+    assert(w.n > 0, 'no frame was drawn while playing');
+    // Training on the page's thread took half of every frame (8 ms of 16); in a Worker the
+    // page only draws. Measured on a shared 2-core machine: 5–15 %.
+    assert(busy < 0.35 * (t1[0] - t0[0]), `the main thread was busy ${busy.toFixed(0)} ms of ${(t1[0] - t0[0]).toFixed(0)}`);
+    assert(rate > 50000, `Play trained the tutorial at only ${Math.round(rate)} steps/s`);
+    await p.close();
+  });
+
+  await check('Play at the engine\'s speed: the tutorial and a 16-unit tanh network against a trainOnBatch loop', async () => {
+    for (const name of ['tutorial', 'sine']) {
+      const p = await context.newPage();
+      watch(p);
+      await p.addInitScript(frameProbe);
+      await p.goto(`${base}/?lang=en${hashFor(MODELS[name].changes)}`);
+      await ready(p);
+      const play = await playRate(p, { ms: 2000 });
+      const loop = await loopRate(p, base, name, 2000);
+      const ratio = play.rate / loop;
+      figures.push(`${label}: ${name}: Play ${Math.round(play.rate)} steps/s, trainOnBatch loop ${Math.round(loop)} calls/s: ratio ${ratio.toFixed(2)} (goal ≥ 1: ${ratio >= 1 ? 'met' : 'not met'}); frame work p95 ${play.work.p95.toFixed(1)} ms, longest ${play.work.longest.toFixed(1)} ms`);
+      // Measured at 4–12× here; asserted with a wide margin for a loaded shared machine.
+      assert(ratio >= 1, `${name}: Play at ${ratio.toFixed(2)} × the trainOnBatch loop`);
+      await p.close();
+    }
+  });
+
+  await check('a huge config never freezes the page; Pause and Reset answer within a frame', async () => {
+    // 95 000 test points through two 2048-unit layers: each test evaluation is minutes of work.
+    const huge = {
+      data: { n: 100000, train_fraction: 0.05 },
+      model: { layers: [{ units: 2048, activation: 'tanh' }, { units: 2048, activation: 'tanh' }, { units: 1 }] },
+      training: { batch_size: 32 },
+      backend: 'cpu',
+    };
+    const p = await context.newPage();
+    watch(p);
+    await p.goto(`${base}/?lang=en${hashFor(huge)}`);
+    await ready(p);
+    const alerts = await alertTexts(p);
+    assert(alerts.length === 0, `the huge config was refused: ${alerts.join(' | ')}`);
+    const gaps = p.evaluate(() => new Promise((resolve) => {
+      let last = performance.now(), max = 0;
+      const end = last + 3000;
       const f = (now) => {
-        const d = now - last;
+        max = Math.max(max, now - last);
         last = now;
-        max = Math.max(max, d); sum += d; n++;
-        if (now < end) requestAnimationFrame(f);
-        else {
-          const work = window.__work.slice(5).sort((a, b) => a - b);
-          resolve({ max, mean: sum / n, n, long: window.__frames.long, work });
-        }
+        if (now < end) requestAnimationFrame(f); else resolve(max);
       };
       requestAnimationFrame(f);
     }));
-    const rate = await p.$eval('#steps-per-sec', (e) => Number(e.textContent));
-    await p.click('#pause');
-    figures.push(`${label}: ready ${trained.ready.toFixed(0)} ms after navigation; trained line (301 steps, Play pressed at ready) ${trained.trained.toFixed(0)} ms`);
-    const w = frames.work;
-    const pct = (q) => w[Math.min(w.length - 1, Math.floor(w.length * q))].toFixed(1);
-    const longest = w[w.length - 1];
-    figures.push(`${label}: while playing (${rate} steps/s): page work per frame median ${pct(0.5)} ms, p95 ${pct(0.95)} ms, longest ${longest.toFixed(1)} ms (goal ≤ 16 ms: ${longest <= 16 ? 'met' : 'over'})`);
-    figures.push(`${label}: while playing: frame interval mean ${frames.mean.toFixed(1)} ms, longest ${frames.max.toFixed(1)} ms over ${frames.n} frames; long tasks ${frames.long.length}${frames.long.length ? ` (max ${Math.max(...frames.long).toFixed(0)} ms)` : ''}`);
-    assert(w.length > 20, `only ${w.length} frames in 2 s`);
+    await p.click('#play');
+    await sleep(1000);
+    // Pause: the buttons change in the same frame, while the Worker is still computing.
+    const paused = await p.evaluate(() => new Promise((resolve) => {
+      const t0 = performance.now();
+      document.querySelector('#pause').click();
+      requestAnimationFrame(() => resolve({ ms: performance.now() - t0, play: !document.querySelector('#play').disabled }));
+    }));
+    assert(paused.play, 'Play is not offered again after Pause');
+    assert(paused.ms < 100, `Pause took ${paused.ms.toFixed(0)} ms to show`);
+    const id = await p.$eval('body', (b) => Number(b.dataset.experiment));
+    const reset = await p.evaluate(() => new Promise((resolve) => {
+      const t0 = performance.now();
+      document.querySelector('#reset').click();
+      requestAnimationFrame(() => resolve({ ms: performance.now() - t0, step: document.querySelector('#step-count').dataset.value }));
+    }));
+    assert(reset.step === '0' && reset.ms < 100, `Reset: step ${reset.step} after ${reset.ms.toFixed(0)} ms`);
+    const maxGap = await gaps;
+    // The experiment is built again (the old Worker, mid-evaluation, was ended).
+    await waitFor(p, (id) => Number(document.body.dataset.experiment) > id, id, 60000);
+    figures.push(`${label}: huge config: longest frame gap ${maxGap.toFixed(0)} ms while training it; Pause shown in ${paused.ms.toFixed(0)} ms, Reset in ${reset.ms.toFixed(0)} ms`);
+    assert(maxGap < 250, `the page froze for ${maxGap.toFixed(0)} ms`);
     await p.close();
   });
 
