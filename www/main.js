@@ -19,7 +19,10 @@ const CHUNK_MS = 12;
 // Chunks in flight at full speed: the Worker starts the next while the page takes in the last.
 const CHUNKS_AHEAD = 2;
 // Grid panels drawn per frame at most (ten can fill within one chunk).
-const PANELS_PER_FRAME = 2;
+const PANELS_PER_FRAME = 1;
+// The most points the figures draw (train and test together, every k-th of a larger set):
+// each point costs the plot some microseconds, and a frame has 16 ms.
+const DRAWN_POINTS_MAX = 1000;
 const SPEEDS = [1, 2, 5, 10, 20, 50, Infinity];
 // Test costs kept for the loss plot: past this many, every other one is dropped (the plot's
 // work per frame stays flat however long training runs).
@@ -68,6 +71,18 @@ function report(e) {
   ui.showError(t('err.generic', { error: ui.message(e) }));
 }
 
+/** Every k-th point of each split, so that both together stay within DRAWN_POINTS_MAX. */
+function thinned(data) {
+  const total = data.train.x.length + data.test.x.length;
+  const k = Math.ceil(total / DRAWN_POINTS_MAX);
+  if (k <= 1) return data;
+  const every = (a) => a.filter((_, i) => i % k === 0);
+  return {
+    train: { x: every(data.train.x), y: every(data.train.y) },
+    test: { x: every(data.test.x), y: every(data.test.y) },
+  };
+}
+
 function freshRun(data, bounds) {
   return {
     // Losses live in the engine's bounded history; the page keeps the count, first and last.
@@ -80,6 +95,8 @@ function freshRun(data, bounds) {
     panels: new Array(GRID_PANELS).fill(null),
     dirtyPanels: new Set(),
     data,
+    // The points the figures draw: `data`, or every k-th point of a larger set.
+    drawn: thinned(data),
     bounds,
     fitXs: null,
     fit: null,
@@ -232,10 +249,11 @@ async function followUrl() {
 
 // ---------- the experiment ----------
 
+/** The model's summary (from the Worker, which holds the model) and the config's Keras code. */
 function renderText() {
   const json = JSON.stringify(app.config);
   try {
-    $('summary').textContent = app.wasm.summaryOf(json);
+    if (app.trainer) $('summary').textContent = app.trainer.summary;
     $('keras-code').textContent = app.wasm.kerasCode(json);
   } catch (e) {
     ui.showError(t('err.config', { error: ui.message(e) }));
@@ -812,7 +830,7 @@ function drawMain() {
   const run = app.run;
   if (!run || !app.wasm) return;
   const canvas = $('fit-canvas');
-  const { train, test } = run.data;
+  const { train, test } = run.drawn;
   const view = plotter().drawScatter(
     canvas, train.x, train.y, test.x, test.y, run.fit?.xs ?? EMPTY, run.fit?.ys ?? EMPTY,
     run.hover?.x, run.hover?.y, run.bounds,
@@ -863,7 +881,7 @@ function drawGridPanel(k) {
   li.querySelector('canvas').setAttribute('aria-label', caption);
   const run = app.run;
   if (!run || !app.wasm) return;
-  const { train, test } = run.data;
+  const { train, test } = run.drawn;
   plotter().drawPanel(
     li.querySelector('canvas'), train.x, train.y, test.x, test.y,
     panel?.fit.xs ?? EMPTY, panel?.fit.ys ?? EMPTY, '', run.bounds,

@@ -63,6 +63,7 @@ export class Trainer {
       const info = await this.#call('build', { config, backend });
       this.config = info.config;
       this.dataset = info.dataset;
+      this.summary = info.summary;
       this.#status(info);
       return this;
     } catch (e) {
@@ -82,6 +83,8 @@ export class Trainer {
     this.config = null;
     /** The points: `{xTrain, yTrain, xTest, yTest}`, Float32Arrays. */
     this.dataset = null;
+    /** Keras' `model.summary()` text of the model. */
+    this.summary = '';
     /** Steps taken, as of the last answer. */
     this.step = 0;
     /** `'cpu'` or `'webgpu'`, as of the last answer (a lost device moves to the CPU). */

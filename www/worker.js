@@ -37,6 +37,7 @@ const commands = {
     const get = (k) => Float32Array.from(d instanceof Map ? d.get(k) : d[k]);
     return {
       config: built,
+      summary: exp.summary(),
       dataset: { xTrain: get('xTrain'), yTrain: get('yTrain'), xTest: get('xTest'), yTest: get('yTest') },
       ...status(),
     };
