@@ -14,8 +14,9 @@ const GRID_PANELS = 10;
 const GRID_EVERY = 100;
 const FIT_POINTS = 121;
 // How long one chunk of Play trains in the Worker before its losses come back: long enough
-// that messages cost little, short enough that the figures move every frame or two.
-const CHUNK_MS = 12;
+// that messages and the figures cost little beside it (the figures are drawn once per chunk,
+// about 40 times a second), short enough that they move smoothly.
+const CHUNK_MS = 25;
 // Chunks in flight at full speed: the Worker starts the next while the page takes in the last.
 const CHUNKS_AHEAD = 2;
 // Grid panels drawn per frame at most (ten can fill within one chunk).
@@ -102,6 +103,8 @@ function freshRun(data, bounds) {
     fit: null,
     hover: null,
     weights: null,
+    // The latest test cost of a chunk, to show at the next frame.
+    testCost: undefined,
     diverged: false,
     // A `nnplay:trained-N` mark to set when the next frame is drawn.
     trainedMark: null,
@@ -540,7 +543,8 @@ function receive(chunk, { now = false } = {}) {
   for (const { step, cost } of chunk.tests) {
     run.testSteps.push(step);
     run.testCosts.push(cost);
-    $('test-cost').textContent = ui.f32(cost);
+    // Shown by the next frame.
+    run.testCost = cost;
   }
   if (run.testSteps.length > TEST_POINTS_MAX) {
     run.testSteps = run.testSteps.filter((_, i) => i % 2 === 0);
@@ -549,6 +553,7 @@ function receive(chunk, { now = false } = {}) {
   for (const { step, ys, cost } of chunk.snapshots) {
     const k = step / GRID_EVERY;
     run.panels[k] = { fit: { xs: run.fitXs, ys }, cost };
+    labelGridPanel(k);
     run.dirtyPanels.add(k);
   }
   if (chunk.fit) run.fit = { xs: run.fitXs, ys: chunk.fit };
@@ -634,16 +639,16 @@ function frame() {
   const run = app.run;
   if (!run) return;
   const now = performance.now();
-  if (!reducedMotion.matches || !app.playing || now - app.lastDraw > 500) {
+  // Reads of the layout (the figures measure their canvases) first, then the writes, then one
+  // layout for the log's scroll.
+  const draw = !reducedMotion.matches || !app.playing || now - app.lastDraw > 500;
+  if (draw) {
     app.lastDraw = now;
     drawMain();
     drawLossPlot();
-    showPrediction();
   } else {
     requestDraw();
   }
-  showStats();
-  log.flush();
   let panels = 0;
   for (const k of run.dirtyPanels) {
     if (panels++ === PANELS_PER_FRAME) {
@@ -653,6 +658,13 @@ function frame() {
     run.dirtyPanels.delete(k);
     drawGridPanel(k);
   }
+  if (draw) showPrediction();
+  if (run.testCost !== undefined) {
+    $('test-cost').textContent = ui.f32(run.testCost);
+    run.testCost = undefined;
+  }
+  showStats();
+  log.flush();
   if (run.weights) figuresUpdate(run.weights, run.steps);
   if (run.steps > 0 && performance.getEntriesByName('nnplay:first-line').length === 0) {
     performance.mark('nnplay:first-line');
@@ -868,7 +880,8 @@ function buildGrid() {
   $('grid').replaceChildren(...items);
 }
 
-function drawGridPanel(k) {
+/** A grid panel's caption and label, at once (its canvas may be drawn a few frames later). */
+function labelGridPanel(k) {
   const li = $('grid').children[k];
   const panel = app.run?.panels[k];
   const step = k * GRID_EVERY;
@@ -879,6 +892,12 @@ function drawGridPanel(k) {
   li.querySelector('.panel-caption').textContent = panel
     ? t('grid.cost', { cost: ui.short(panel.cost), k: k + 1 }) : t('grid.panel', { step });
   li.querySelector('canvas').setAttribute('aria-label', caption);
+  return li;
+}
+
+function drawGridPanel(k) {
+  const li = labelGridPanel(k);
+  const panel = app.run?.panels[k];
   const run = app.run;
   if (!run || !app.wasm) return;
   const { train, test } = run.drawn;
@@ -892,6 +911,7 @@ function drawGridPanel(k) {
 function redrawAll() {
   drawMain();
   drawLossPlot();
+  for (let k = 0; k < GRID_PANELS; k++) labelGridPanel(k);
   if (!app.run) return;
   for (let k = 0; k < GRID_PANELS; k++) app.run.dirtyPanels.add(k);
   requestDraw();

@@ -77,37 +77,54 @@ export function vectorText({ values }) {
 
 /**
  * The console: a bounded list of lines. Lines added together reach the page together, at the
- * next `flush` (the next frame at the latest): one layout for a burst of lines, not one each.
+ * next `flush` (the next frame at the latest), as one block appended: a burst of lines costs
+ * one layout, and the blocks already shown are not laid out again.
  */
 export class Log {
   constructor(el, max = 400) {
     this.el = el;
     this.max = max;
-    this.lines = [];
-    this.pending = false;
+    this.pending = [];
+    // The blocks shown, oldest first, with how many lines each holds.
+    this.nodes = [];
+    this.shown = 0;
+    this.scheduled = false;
   }
 
   clear() {
-    this.lines = [];
-    this.pending = false;
+    this.pending = [];
+    this.nodes = [];
+    this.shown = 0;
     this.el.textContent = '';
   }
 
   add(line) {
-    this.lines.push(line);
-    if (this.lines.length > 2 * this.max) this.lines.splice(0, this.lines.length - this.max);
-    if (!this.pending) {
-      this.pending = true;
+    this.pending.push(line);
+    if (this.pending.length > this.max) this.pending.splice(0, this.pending.length - this.max);
+    if (!this.scheduled) {
+      this.scheduled = true;
       requestAnimationFrame(() => this.flush());
     }
   }
 
   /** Shows the lines added since the last flush. */
   flush() {
-    if (!this.pending) return;
-    this.pending = false;
-    if (this.lines.length > this.max) this.lines.splice(0, this.lines.length - this.max);
-    this.el.textContent = this.lines.join('\n');
+    this.scheduled = false;
+    if (!this.pending.length) return;
+    const node = document.createElement('span');
+    node.className = 'log-lines';
+    // Each block ends its last line, so that the console's text reads as lines too.
+    node.textContent = `${this.pending.join('\n')}\n`;
+    node.lines = this.pending.length;
+    this.pending = [];
+    this.el.append(node);
+    this.nodes.push(node);
+    this.shown += node.lines;
+    while (this.shown - this.nodes[0].lines >= this.max) {
+      const old = this.nodes.shift();
+      this.shown -= old.lines;
+      old.remove();
+    }
     this.el.scrollTop = this.el.scrollHeight;
   }
 }
