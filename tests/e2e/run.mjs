@@ -961,6 +961,42 @@ async function suite(label, webgpu, base) {
     await p.close();
   });
 
+  await check('dist/pkg/trainer.js: several trainers on one page, each in its own Worker; dispose ends one mid-call', async () => {
+    const p = await context.newPage();
+    watch(p);
+    await p.goto(`${base}/pkg-test.html`);
+    const r = await p.evaluate(async () => {
+      const { Trainer, TrainerDisposed } = await import('./pkg/trainer.js');
+      const sine = { data: { kind: 'sine' }, model: { layers: [{ units: 16, activation: 'tanh' }, { units: 1 }] } };
+      const [a, b, c] = await Promise.all([
+        Trainer.create(sine), Trainer.create(sine), Trainer.create({ ...sine, seed: 7 }),
+      ]);
+      const [la, lb, lc] = await Promise.all([a.train(300), b.train(300), c.train(300)]);
+      const long = a.train(1e6);
+      a.dispose();
+      const disposed = await long.then(() => 'resolved', (e) => (e instanceof TrainerDisposed ? 'disposed' : String(e)));
+      const more = await b.train(10);
+      let refused = '';
+      try { await Trainer.create({ model: { layers: [] } }); } catch (e) { refused = e.message; }
+      b.dispose();
+      c.dispose();
+      return {
+        same: la.losses.every((v, i) => v === lb.losses[i]),
+        differs: lc.losses.some((v, i) => v !== la.losses[i]),
+        typed: la.losses instanceof Float32Array && la.losses.length === 300,
+        backend: a.backendLine,
+        disposed, moreFrom: more.from, refused,
+      };
+    });
+    assert(r.typed, 'losses are not one Float32Array of 300');
+    assert(r.same, 'two trainers of one config gave different losses');
+    assert(r.differs, 'another seed gave the same losses');
+    assert(r.disposed === 'disposed', `a call pending at dispose: ${r.disposed}`);
+    assert(r.moreFrom === 300, `the other trainer went on from ${r.moreFrom}`);
+    assert(/layers/.test(r.refused), `a bad config: ${r.refused}`);
+    await p.close();
+  });
+
   await check('works at 375 px width (no horizontal overflow)', async () => {
     const phone = await browser.newContext({ viewport: { width: 375, height: 800 }, deviceScaleFactor: 2 });
     const p = await phone.newPage();
