@@ -13,7 +13,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import {
-  serve, launch, hashFor, MODELS, frameProbe, playRate, loopRate, startTimes, backendSizes,
+  serve, launch, hashFor, MODELS, frameProbe, compareRates, startTimes, backendSizes,
 } from '../tests/e2e/measure.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,19 +21,20 @@ const require = createRequire(import.meta.url);
 const { chromium } = require(path.join(ROOT, 'tools', 'node_modules', 'playwright-core'));
 
 // The page before training moved to a Worker (main thread, 8 ms per frame, chunks of ≤ 100
-// steps), measured by this script on this machine kind (2 vCPUs, Chromium 156, no GPU).
+// steps), measured by this script (`--before` on that build) on this machine kind (2 vCPUs
+// shared with other work, load average about 12, Chromium 156, no GPU), 2026-11-30.
 const RECORDED_BEFORE = {
-  'tutorial: Play steps/s': 26000,
-  'tutorial: trainOnBatch loop calls/s': 87000,
-  'tutorial: ratio Play / loop': 0.3,
-  'sine 16 tanh: Play steps/s': 7100,
-  'sine 16 tanh: trainOnBatch loop calls/s': 13000,
-  'sine 16 tanh: ratio Play / loop': 0.55,
-  'frame work while playing (tutorial): median ms': null,
-  'frame work while playing (tutorial): p95 ms': null,
-  'frame work while playing (tutorial): longest ms': 22.9,
-  'navigation to ready ms': 280,
-  'first Step ×100 to its drawn line ms': null,
+  'tutorial: Play steps/s': 9996,
+  'tutorial: trainOnBatch loop calls/s': 33233,
+  'tutorial: ratio Play / loop': 0.30,
+  'sine 16 tanh: Play steps/s': 2938,
+  'sine 16 tanh: trainOnBatch loop calls/s': 4795,
+  'sine 16 tanh: ratio Play / loop': 0.61,
+  'frame work while playing (tutorial): median ms': 11.9,
+  'frame work while playing (tutorial): p95 ms': 22.0,
+  'frame work while playing (tutorial): longest ms': 42.8,
+  'navigation to ready ms': 356,
+  'first Step ×100 to its drawn line ms': 35.8,
 };
 
 async function measure(dist) {
@@ -48,15 +49,14 @@ async function measure(dist) {
       await page.addInitScript(frameProbe);
       await page.goto(`${base}/?lang=en${hashFor(MODELS[name].changes)}`);
       await page.waitForFunction(() => performance.getEntriesByName('nnplay:ready').length > 0, undefined, { timeout: 60000 });
-      const play = await playRate(page);
-      const loop = await loopRate(page, base, name);
-      out[`${label}: Play steps/s`] = play.rate;
-      out[`${label}: trainOnBatch loop calls/s`] = loop;
-      out[`${label}: ratio Play / loop`] = play.rate / loop;
+      const r = await compareRates(page, base, name);
+      out[`${label}: Play steps/s`] = r.play;
+      out[`${label}: trainOnBatch loop calls/s`] = r.loop;
+      out[`${label}: ratio Play / loop`] = r.ratio;
       if (name === 'tutorial') {
-        out['frame work while playing (tutorial): median ms'] = play.work.median;
-        out['frame work while playing (tutorial): p95 ms'] = play.work.p95;
-        out['frame work while playing (tutorial): longest ms'] = play.work.longest;
+        out['frame work while playing (tutorial): median ms'] = r.work.median;
+        out['frame work while playing (tutorial): p95 ms'] = r.work.p95;
+        out['frame work while playing (tutorial): longest ms'] = r.work.longest;
       }
       await page.close();
     }

@@ -161,6 +161,7 @@ async function start() {
 
   try {
     app.wasm = await wasmReady();
+    performance.mark('nnplay:engine');
   } catch (e) {
     ui.showError(t('err.wasm', { error: ui.message(e) }));
     return;
@@ -196,6 +197,7 @@ async function start() {
     config = withQueryBackend(app.defaults);
     trainer = await build(config);
   }
+  performance.mark('nnplay:built');
   if (problem) ui.showError(t('err.url', { error: problem }));
   app.config = config;
   url.writeConfig(config, app.defaults);
@@ -449,9 +451,10 @@ async function install(trainer) {
   log.clear();
   log.add(t('log.header'));
   const snapshots = Array.from({ length: GRID_PANELS }, (_, k) => k * GRID_EVERY);
-  await trainer.watch({ fit: run.fitXs, snapshots });
+  const { fit } = await trainer.watch({ fit: run.fitXs, snapshots });
+  if (trainer !== app.trainer) return;
+  run.fit = { xs: run.fitXs, ys: fit };
   figuresStart(trainer.config);
-  await refreshFit();
   showStats();
   redrawAll();
   // Which experiment is on show (the e2e suite waits on it).

@@ -110,7 +110,7 @@ export class Trainer {
   /**
    * What every `train` answer includes: `fit`, the x values of a curve to predict after each
    * chunk (a Float32Array or array, or null for none), and `snapshots`, the step indices after
-   * which to keep that curve and the test cost.
+   * which to keep that curve and the test cost. Resolves to `{fit}`: the curve now.
    */
   watch({ fit = null, snapshots = [] } = {}) {
     return this.#call('watch', { fit: fit ? Array.from(fit) : null, snapshots });

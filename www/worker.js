@@ -43,9 +43,10 @@ const commands = {
     };
   },
 
-  watch({ fit, snapshots }) {
+  async watch({ fit, snapshots }) {
     fitXs = fit ? Float32Array.from(fit) : null;
     snapshotSteps = new Set(snapshots ?? []);
+    return { fit: fitXs ? await exp.predict(fitXs) : null };
   },
 
   /**

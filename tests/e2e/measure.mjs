@@ -119,30 +119,53 @@ export async function playRate(page, { warmMs = 600, ms = 2500 } = {}) {
 
 /**
  * Calls per second of `await model.trainOnBatch(x, y)` through dist/pkg in the same browser,
- * for one of MODELS on its 160 training points, over `ms`.
+ * for one of MODELS on its 160 training points, over `ms` (the model is kept between calls).
  */
 export async function loopRate(page, base, name, ms = 2500) {
   const m = MODELS[name];
-  return page.evaluate(async ({ base, layers, data, lr, ms }) => {
-    const nn = await import(`${base}/pkg/nnplay.js`);
-    await nn.default();
-    const model = new nn.Sequential();
-    layers.forEach(([units, activation], i) => model.add(new nn.Dense(units, i === 0 ? { inputDim: 1, activation } : { activation })));
-    model.compile('mse', 'sgd', lr);
-    const f = new Function('x', `return (${data})(x);`);
-    const x = Float32Array.from({ length: 160 }, (_, i) => -1 + (2 * i) / 159);
-    const y = x.map((v) => f(v));
-    for (let i = 0; i < 200; i++) await model.trainOnBatch(x, y);
+  return page.evaluate(async ({ base, name, layers, data, lr, ms }) => {
+    if (window.__loop?.name !== name) {
+      const nn = await import(`${base}/pkg/nnplay.js`);
+      await nn.default();
+      const model = new nn.Sequential();
+      layers.forEach(([units, activation], i) => model.add(new nn.Dense(units, i === 0 ? { inputDim: 1, activation } : { activation })));
+      model.compile('mse', 'sgd', lr);
+      const f = new Function('x', `return (${data})(x);`);
+      const x = Float32Array.from({ length: 160 }, (_, i) => -1 + (2 * i) / 159);
+      const y = x.map((v) => f(v));
+      for (let i = 0; i < 200; i++) await model.trainOnBatch(x, y);
+      window.__loop = { name, model, x, y };
+    }
+    const { model, x, y } = window.__loop;
     let n = 0;
     const t0 = performance.now();
     while (performance.now() - t0 < ms) {
-      for (let i = 0; i < 100; i++) await model.trainOnBatch(x, y);
-      n += 100;
+      for (let i = 0; i < 50; i++) await model.trainOnBatch(x, y);
+      n += 50;
     }
-    const rate = (n * 1000) / (performance.now() - t0);
-    model.free();
-    return rate;
-  }, { base, layers: m.layers, data: m.data.toString(), lr: m.lr, ms });
+    return (n * 1000) / (performance.now() - t0);
+  }, { base, name, layers: m.layers, data: m.data.toString(), lr: m.lr, ms });
+}
+
+/**
+ * Play against the trainOnBatch loop in the same page, in `rounds` alternating windows of `ms`
+ * each (so that a change in the machine's load falls on both): `{play, loop, ratio, work}`.
+ */
+export async function compareRates(page, base, name, { rounds = 4, ms = 700 } = {}) {
+  let play = 0;
+  let loop = 0;
+  const work = [];
+  await loopRate(page, base, name, 100);
+  for (let i = 0; i < rounds; i++) {
+    const p = await playRate(page, { warmMs: i === 0 ? 500 : 150, ms });
+    play += p.rate;
+    work.push(p.work);
+    loop += await loopRate(page, base, name, ms);
+  }
+  const longest = Math.max(...work.map((w) => w.longest));
+  const p95 = Math.max(...work.map((w) => w.p95));
+  const median = work.map((w) => w.median).sort((a, b) => a - b)[work.length >> 1];
+  return { play: play / rounds, loop: loop / rounds, ratio: play / loop, work: { median, p95, longest } };
 }
 
 /**
