@@ -40,6 +40,8 @@ mkdir -p "$OUT"
 wasm-bindgen --target web --typescript --out-dir "$OUT" --out-name nnplay "$WASM"
 wasm-opt -Oz --output "$OUT/nnplay_bg.wasm.opt" "$OUT/nnplay_bg.wasm"
 mv "$OUT/nnplay_bg.wasm.opt" "$OUT/nnplay_bg.wasm"
+# nnplay.d.ts keeps the doc comments; the module that pages download goes without.
+node scripts/strip-glue.mjs "$OUT"
 
 # package.json from Cargo.toml's name, version, description and licence.
 cargo metadata --format-version 1 --no-deps --offline | node -e '
