@@ -38,7 +38,8 @@ fi
 rm -rf "$OUT"
 mkdir -p "$OUT"
 wasm-bindgen --target web --typescript --out-dir "$OUT" --out-name nnplay "$WASM"
-wasm-opt -Oz --output "$OUT/nnplay_bg.wasm.opt" "$OUT/nnplay_bg.wasm"
+# Rust puts its stack first, so the low 1 KiB of memory is never addressed.
+wasm-opt -Oz --low-memory-unused --converge --output "$OUT/nnplay_bg.wasm.opt" "$OUT/nnplay_bg.wasm"
 mv "$OUT/nnplay_bg.wasm.opt" "$OUT/nnplay_bg.wasm"
 # nnplay.d.ts keeps the doc comments; the module that pages download goes without.
 node scripts/strip-glue.mjs "$OUT"
