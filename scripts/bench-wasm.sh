@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # nnplay in wasm (node) against TF.js (its pure-JS cpu and its wasm backends), then the
-# side-by-side table. Figures go to target/bench/{wasm,tfjs,tfjs-wasm}.jsonl; a
-# target/bench/native.jsonl written before (make bench does) joins the table.
+# side-by-side table, then the page's gzipped download size against its goal (bench/size.mjs).
+# Figures go to target/bench/{wasm,tfjs,tfjs-wasm}.jsonl; a target/bench/native.jsonl written
+# before (make bench does) joins the table.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -25,3 +26,10 @@ node bench/tfjs_bench.mjs --backend wasm | tee "$out/tfjs-wasm.jsonl"
 
 echo
 node bench/table.mjs "$out"
+
+# The page's download size against the goal, from the page as `make build` builds it.
+echo
+echo "== the page's download size (trunk build --release, scripts/package.sh)"
+trunk build --release
+scripts/package.sh dist/pkg
+node bench/size.mjs dist

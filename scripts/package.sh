@@ -38,10 +38,13 @@ fi
 rm -rf "$OUT"
 mkdir -p "$OUT"
 wasm-bindgen --target web --typescript --out-dir "$OUT" --out-name nnplay "$WASM"
-wasm-opt -Oz --output "$OUT/nnplay_bg.wasm.opt" "$OUT/nnplay_bg.wasm"
+# Rust puts its stack first, so the low 1 KiB of memory is never addressed.
+wasm-opt -Oz --low-memory-unused --converge --output "$OUT/nnplay_bg.wasm.opt" "$OUT/nnplay_bg.wasm"
 mv "$OUT/nnplay_bg.wasm.opt" "$OUT/nnplay_bg.wasm"
 # The trainer: a client (trainer.js) and its Worker (worker.js), which load ./nnplay.js.
 cp www/trainer.js www/worker.js "$OUT/"
+# nnplay.d.ts keeps the doc comments; the module that pages download goes without.
+node scripts/strip-glue.mjs "$OUT"
 
 # package.json from Cargo.toml's name, version, description and licence.
 cargo metadata --format-version 1 --no-deps --offline | node -e '

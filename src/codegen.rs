@@ -137,16 +137,18 @@ fn loss_code(loss: Loss) -> String {
 /// config names it (the config uses Keras' argument names). Numbers are written as their
 /// shortest decimal, which is the Python float Keras computes its constants with.
 fn optimizer_code(opt: &Optimizer) -> String {
-    let json = serde_json::to_string(opt).expect("optimizers serialize");
-    let value: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
+    let value = serde_json::to_value(opt).expect("optimizers serialize");
     let obj = value.as_object().expect("an optimizer is a JSON object");
     let class = opt.spec().keras_class;
-    // learning_rate first, the other options after it by name.
-    let mut keys: Vec<&String> = obj.keys().filter(|k| k.as_str() != "name").collect();
-    keys.sort_by_key(|k| (k.as_str() != "learning_rate", k.as_str()));
-    let args: Vec<String> = keys
+    // learning_rate first, the other options after it by name (the map's keys are sorted).
+    let lr = obj.get_key_value("learning_rate");
+    let others = obj
         .iter()
-        .map(|k| format!("{k}={}", py_value(&obj[k.as_str()])))
+        .filter(|(k, _)| !matches!(k.as_str(), "name" | "learning_rate"));
+    let args: Vec<String> = lr
+        .into_iter()
+        .chain(others)
+        .map(|(k, v)| format!("{k}={}", py_value(v)))
         .collect();
     format!("keras.optimizers.{class}({})", args.join(", "))
 }

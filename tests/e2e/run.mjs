@@ -8,12 +8,12 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import {
   serve as serveDir, launch, hashFor, MODELS, frameProbe, frameWork, compareRates,
 } from './measure.mjs';
+import { pageLine, pkgLine } from '../../bench/size.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DIST = path.resolve(process.env.NNPLAY_DIST ?? path.join(ROOT, 'dist'));
@@ -1152,15 +1152,6 @@ async function suite(label, webgpu, base) {
 
 const PKG = path.join(DIST, 'pkg');
 
-/** The gzipped size of dist/pkg/'s wasm and JS, which `sizes` leaves out of the page's. */
-function pkgSizes() {
-  if (!fs.existsSync(PKG)) return null;
-  const parts = fs.readdirSync(PKG).filter((f) => /\.(wasm|js)$/.test(f)).sort()
-    .map((f) => [f, zlib.gzipSync(fs.readFileSync(path.join(PKG, f)), { level: 9 }).length]);
-  const total = parts.reduce((a, [, n]) => a + n, 0);
-  return `dist/pkg/ gzipped: ${(total / 1024).toFixed(1)} KB: ${parts.map(([f, n]) => `${f} ${(n / 1024).toFixed(1)} KB`).join(', ')}`;
-}
-
 /** The first ```html block of the README's "For tutorial authors" section, or null. */
 function readmeExample() {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -1168,24 +1159,6 @@ function readmeExample() {
   if (at < 0) return null;
   const m = /```html\n([\s\S]*?)```/.exec(readme.slice(at));
   return m ? m[1] : null;
-}
-
-function sizes() {
-  let total = 0;
-  const parts = [];
-  const walk = (dir) => {
-    for (const f of fs.readdirSync(dir)) {
-      const full = path.join(dir, f);
-      if (fs.statSync(full).isDirectory()) { if (full !== PKG) walk(full); }
-      else if (/\.(wasm|js|mjs)$/.test(f)) {
-        const gz = zlib.gzipSync(fs.readFileSync(full), { level: 9 }).length;
-        total += gz;
-        parts.push(`${path.relative(DIST, full)} ${(gz / 1024).toFixed(1)} KB`);
-      }
-    }
-  };
-  walk(DIST);
-  return { total, parts };
 }
 
 async function main() {
@@ -1206,10 +1179,8 @@ async function main() {
   } finally {
     server.close();
   }
-  const { total, parts } = sizes();
-  const kb = total / 1024;
-  figures.push(`wasm + JS gzipped: ${kb.toFixed(1)} KB (goal ≤ 200 KB: ${kb <= 200 ? 'met' : 'over'}): ${parts.join(', ')}`);
-  const pkg = pkgSizes();
+  figures.push(pageLine(DIST));
+  const pkg = pkgLine(DIST);
   if (pkg) figures.push(pkg);
   console.log('\nFigures:');
   for (const f of figures) console.log(`  ${f}`);

@@ -181,7 +181,7 @@ pub(crate) fn prelude() -> String {
     let mut s = String::new();
     let mut int = |name: &str, value: u32| s.push_str(&format!("const {name}:u32={value}u;\n"));
     for (name, act) in Activation::ALL {
-        int(&format!("ACT_{}", name.to_uppercase()), act.code());
+        int(&format!("ACT_{}", name.to_ascii_uppercase()), act.code());
     }
     for (name, loss) in Loss::ALL {
         int(name, loss.code());

@@ -1,0 +1,76 @@
+// The page's download size: every .wasm, .js and .mjs file the built page (dist/) serves,
+// gzipped at level 9, against the goal. The JS package (dist/pkg/) is measured apart: the page
+// does not load it.
+//
+//   node bench/size.mjs [DIST]      (DIST defaults to dist; run `make build` first)
+//
+// The e2e run (tests/e2e/run.mjs) prints the same lines.
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+
+/** The goal for the page's download, in KB (1024 bytes) gzipped. */
+export const GOAL_KB = 200;
+/** The page's download before the size work (wasm + glue + page JS), KB gzipped. */
+export const BEFORE_KB = 328.4;
+
+const gzipped = (file) => zlib.gzipSync(fs.readFileSync(file), { level: 9 }).length;
+const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
+
+/**
+ * The gzipped size of each file the page downloads (wasm, the wasm-bindgen glue, the page's
+ * scripts), with the total in bytes. `dist/pkg/` is left out.
+ */
+export function pageSize(dist) {
+  const pkg = path.join(dist, 'pkg');
+  const parts = [];
+  const walk = (dir) => {
+    for (const f of fs.readdirSync(dir).sort()) {
+      const full = path.join(dir, f);
+      if (fs.statSync(full).isDirectory()) {
+        if (full !== pkg) walk(full);
+      } else if (/\.(wasm|js|mjs)$/.test(f)) {
+        parts.push({ file: path.relative(dist, full), gz: gzipped(full) });
+      }
+    }
+  };
+  walk(dist);
+  return { total: parts.reduce((a, p) => a + p.gz, 0), parts };
+}
+
+/** The same for `dist/pkg/`'s wasm and JS, or null when there is no package. */
+export function pkgSize(dist) {
+  const pkg = path.join(dist, 'pkg');
+  if (!fs.existsSync(pkg)) return null;
+  const parts = fs.readdirSync(pkg).filter((f) => /\.(wasm|js)$/.test(f)).sort()
+    .map((f) => ({ file: f, gz: gzipped(path.join(pkg, f)) }));
+  return { total: parts.reduce((a, p) => a + p.gz, 0), parts };
+}
+
+/** One line: the page's total against the goal and the figure before, then each file. */
+export function pageLine(dist) {
+  const { total, parts } = pageSize(dist);
+  const k = total / 1024;
+  const verdict = k <= GOAL_KB ? 'met' : `over by ${(k - GOAL_KB).toFixed(1)} KB`;
+  return `page download (wasm + JS) gzipped: ${k.toFixed(1)} KB (goal ≤ ${GOAL_KB} KB: ${verdict}; `
+    + `before: ${BEFORE_KB} KB): ${parts.map((p) => `${p.file} ${kb(p.gz)}`).join(', ')}`;
+}
+
+/** One line for `dist/pkg/`, or null when there is no package. */
+export function pkgLine(dist) {
+  const s = pkgSize(dist);
+  if (!s) return null;
+  return `dist/pkg/ gzipped: ${kb(s.total)}: ${s.parts.map((p) => `${p.file} ${kb(p.gz)}`).join(', ')}`;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const dist = path.resolve(process.argv[2] ?? 'dist');
+  if (!fs.existsSync(path.join(dist, 'index.html'))) {
+    console.log(`size: ${dist}/index.html is missing: run 'make build' first`);
+    process.exit(1);
+  }
+  console.log(pageLine(dist));
+  const pkg = pkgLine(dist);
+  if (pkg) console.log(pkg);
+}
