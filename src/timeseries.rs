@@ -279,7 +279,7 @@ mod tests {
         assert_eq!(b.targets.rows(), 50);
         let t = b.targets.as_slice();
         assert!(t.iter().all(|&r| (6.0..=12.0).contains(&r)), "{t:?}");
-        assert!(t.iter().any(|&r| r == 6.0) && t.iter().any(|&r| r == 12.0));
+        assert!(t.contains(&6.0) && t.contains(&12.0));
         for (w, r) in b.samples.to_rows().iter().zip(t) {
             assert_eq!(w, &[r - 4.0, r - 3.0, r - 2.0, r - 1.0]);
         }

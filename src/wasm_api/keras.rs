@@ -70,6 +70,15 @@ pub(crate) fn type_name(value: &JsValue) -> String {
     }
 }
 
+/// A number as JS prints it (`0`, `1.5`, `-1`, `1e39`).
+fn js_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        crate::data::show_number(n)
+    }
+}
+
 /// A non-negative integer (at most 2⁵³, saturating to `usize`) of at least `min`.
 pub(crate) fn count(value: &JsValue, name: &str, min: usize) -> Result<usize, JsError> {
     let n = value.as_f64().ok_or_else(|| {
@@ -81,7 +90,7 @@ pub(crate) fn count(value: &JsValue, name: &str, min: usize) -> Result<usize, Js
     if n.fract() != 0.0 || n < min as f64 || n > crate::limits::MAX_SEED as f64 {
         return Err(JsError::new(&format!(
             "{name} must be an integer ≥ {min}, got {}",
-            crate::data::show_number(n)
+            js_number(n)
         )));
     }
     Ok(n as usize)
