@@ -83,12 +83,12 @@ fn shape(v: &Value) -> Vec<usize> {
 }
 
 fn dense(units: u32, options: Value) -> Dense {
-    Dense::new(units.into(), js(&options)).unwrap()
+    Dense::new(units.into(), Some(js(&options))).unwrap()
 }
 
 /// The fixture's model with its layers, compiled as the fixture's optimizer on the CPU.
 async fn fixture_model(record: &Value, weights: &Value) -> Sequential {
-    let m = Sequential::new(JsValue::UNDEFINED).unwrap();
+    let m = Sequential::new(None).unwrap();
     for (i, l) in record["config"]["model"]["layers"]
         .as_array()
         .unwrap()
@@ -148,17 +148,14 @@ async fn the_tutorial_through_the_js_api_gives_keras_losses() {
         .evaluate(
             xt.clone(),
             yt.clone(),
-            js(&json!({ "batchSize": batched["batch_size"] })),
+            Some(js(&json!({ "batchSize": batched["batch_size"] }))),
         )
         .await
         .unwrap();
     close(cost as f64, batched["value"].as_f64().unwrap(), "evaluate");
-    let cost = m
-        .evaluate(xt.clone(), yt, JsValue::UNDEFINED)
-        .await
-        .unwrap();
+    let cost = m.evaluate(xt.clone(), yt, None).await.unwrap();
     close(cost as f64, r["test_cost"].as_f64().unwrap(), "evaluate");
-    let pred = m.predict(xt, JsValue::UNDEFINED).await.unwrap();
+    let pred = m.predict(xt, None).await.unwrap();
     let want = flat(&f["extra"]["predict_test"]);
     assert_eq!(pred.len(), want.len());
     for (g, w) in pred.iter().zip(want) {
@@ -197,7 +194,7 @@ async fn fit_through_the_js_api_gives_keras_history_and_logs() {
     Reflect::set(&options, &"callbacks".into(), &callbacks).unwrap();
     let x = js(&r["dataset"]["x_train"]);
     let y = js(&flat(&r["dataset"]["y_train"]));
-    let h = json_of(&m.fit(x, y, options).await.unwrap());
+    let h = json_of(&m.fit(x, y, Some(options)).await.unwrap());
     let n_epochs = fit["epochs"].as_u64().unwrap() as usize;
     assert_eq!(h["epoch"], json!((0..n_epochs).collect::<Vec<_>>()));
     for key in ["loss", "val_loss"] {
@@ -228,7 +225,7 @@ async fn fit_through_the_js_api_gives_keras_history_and_logs() {
 async fn every_method_refuses_bad_input_with_an_error_and_keeps_the_model() {
     set_backend("cpu".into()).await.unwrap();
     // Dense options: wrong types, unknown keys, bad values.
-    let d = |units: JsValue, o: Value| fails(Dense::new(units, js(&o)));
+    let d = |units: JsValue, o: Value| fails(Dense::new(units, Some(js(&o))));
     assert_eq!(
         d(3.into(), json!({ "activation": 3 })),
         "activation must be a string, got number"
@@ -255,12 +252,12 @@ async fn every_method_refuses_bad_input_with_an_error_and_keeps_the_model() {
         "units must be an integer ≥ 1, got 0"
     );
     assert_eq!(
-        fails(Dense::new(3.into(), 7.into())),
+        fails(Dense::new(3.into(), Some(7.into()))),
         "Dense options must be an object, got number"
     );
-    assert!(fails(Sequential::new((-1).into())).starts_with("seed must be an integer ≥ 0"));
+    assert!(fails(Sequential::new(Some((-1).into()))).starts_with("seed must be an integer ≥ 0"));
 
-    let m = Sequential::new(7.into()).unwrap();
+    let m = Sequential::new(Some(7.into())).unwrap();
     assert!(fails(m.add(&dense(4, json!({})))).contains("the first layer needs input_dim"));
     m.add(&dense(
         4,
@@ -353,17 +350,19 @@ async fn every_method_refuses_bad_input_with_an_error_and_keeps_the_model() {
     assert_eq!(json_of(&m.get_weights().await.unwrap()), before);
 
     // evaluate and predict options.
-    assert!(fails(m.evaluate(x.clone(), y.clone(), 0.into()).await)
-        .starts_with("batchSize must be an integer ≥ 1"));
+    assert!(
+        fails(m.evaluate(x.clone(), y.clone(), Some(0.into())).await)
+            .starts_with("batchSize must be an integer ≥ 1")
+    );
     assert_eq!(
-        fails(m.predict(x.clone(), js(&json!({ "batch": 2 }))).await),
+        fails(m.predict(x.clone(), Some(js(&json!({ "batch": 2 })))).await),
         "unknown predict option 'batch'; valid options: batchSize"
     );
     let typed: JsValue = Float32Array::from(&[0.0f32, 0.5, 1.0][..]).into();
-    assert_eq!(m.predict(typed, 2.into()).await.unwrap().len(), 3);
+    assert_eq!(m.predict(typed, Some(2.into())).await.unwrap().len(), 3);
 
     // fit options and callbacks.
-    let f = |o: JsValue| m.fit(x.clone(), y.clone(), o);
+    let f = |o: JsValue| m.fit(x.clone(), y.clone(), Some(o));
     assert_eq!(
         fails(f(js(&json!({ "epochs": -1 }))).await),
         "epochs must be an integer ≥ 0, got -1"
@@ -397,7 +396,10 @@ async fn every_method_refuses_bad_input_with_an_error_and_keeps_the_model() {
     let callbacks = Object::new();
     Reflect::set(&callbacks, &"onBatchEnd".into(), &throwing).unwrap();
     Reflect::set(&options, &"callbacks".into(), &callbacks).unwrap();
-    let thrown = m.fit(x.clone(), y.clone(), options).await.unwrap_err();
+    let thrown = m
+        .fit(x.clone(), y.clone(), Some(options))
+        .await
+        .unwrap_err();
     assert!(thrown.is_instance_of::<js_sys::RangeError>());
     assert_eq!(message(thrown), "stop at 1");
     let rejecting = Function::new_with_args("e", "return Promise.reject(new Error('no ' + e));");
@@ -405,12 +407,15 @@ async fn every_method_refuses_bad_input_with_an_error_and_keeps_the_model() {
     let callbacks = Object::new();
     Reflect::set(&callbacks, &"onEpochEnd".into(), &rejecting).unwrap();
     Reflect::set(&options, &"callbacks".into(), &callbacks).unwrap();
-    assert_eq!(fails(m.fit(x.clone(), y.clone(), options).await), "no 0");
+    assert_eq!(
+        fails(m.fit(x.clone(), y.clone(), Some(options)).await),
+        "no 0"
+    );
     let h = json_of(
         &m.fit(
             x.clone(),
             y.clone(),
-            js(&json!({ "epochs": 2, "batchSize": 2 })),
+            Some(js(&json!({ "epochs": 2, "batchSize": 2 }))),
         )
         .await
         .unwrap(),
@@ -490,7 +495,7 @@ async fn set_backend_resolves_to_what_it_got_and_compile_uses_it() {
     set_backend("cpu".into()).await.unwrap();
 
     let model = || async {
-        let m = Sequential::new(3.into()).unwrap();
+        let m = Sequential::new(Some(3.into())).unwrap();
         m.add(&dense(8, json!({ "inputDim": 1, "activation": "tanh" })))
             .unwrap();
         m.add(&dense(1, json!({}))).unwrap();
@@ -540,25 +545,29 @@ async fn set_backend_resolves_to_what_it_got_and_compile_uses_it() {
         &gpu.fit(
             x.clone(),
             y.clone(),
-            js(&json!({ "epochs": 2, "batchSize": 2, "shuffle": false })),
+            Some(js(
+                &json!({ "epochs": 2, "batchSize": 2, "shuffle": false }),
+            )),
         )
         .await
         .unwrap(),
     );
     assert_eq!(flat(&h["history"]["loss"]).len(), 2);
-    assert_eq!(gpu.predict(x, JsValue::UNDEFINED).await.unwrap().len(), 5);
+    assert_eq!(gpu.predict(x, None).await.unwrap().len(), 5);
 }
 
 #[wasm_bindgen_test]
 fn make_dataset_is_the_tutorials_generator() {
-    let d = make_dataset(JsValue::UNDEFINED, JsValue::UNDEFINED).unwrap();
+    let d = make_dataset(None, None).unwrap();
     let get = |k: &str| Float32Array::from(Reflect::get(&d, &k.into()).unwrap()).to_vec();
     let core = nnplay::DataConfig::default().generate(42).unwrap();
     assert_eq!(get("xTrain"), core.x_train.as_slice());
     assert_eq!(get("yTest"), core.y_test.as_slice());
     let sine = make_dataset(
-        js(&json!({ "kind": "sine", "n": 50, "noise": 0, "trainFraction": 0.5 })),
-        3.into(),
+        Some(js(
+            &json!({ "kind": "sine", "n": 50, "noise": 0, "trainFraction": 0.5 }),
+        )),
+        Some(3.into()),
     )
     .unwrap();
     let (x, y) = (
@@ -572,7 +581,7 @@ fn make_dataset_is_the_tutorials_generator() {
             "sine's preset slope 1, intercept 0"
         );
     }
-    let e = |o: Value| fails(make_dataset(js(&o), JsValue::UNDEFINED));
+    let e = |o: Value| fails(make_dataset(Some(js(&o)), None));
     assert_eq!(
         e(json!({ "xMin": "0" })),
         "xMin must be a number, got string"
@@ -580,7 +589,7 @@ fn make_dataset_is_the_tutorials_generator() {
     assert!(e(json!({ "x_min": 0 })).starts_with("unknown makeDataset option 'x_min'"));
     assert!(e(json!({ "noise": -1 })).starts_with("invalid data.noise"));
     assert!(e(json!({ "kind": "cubic" })).starts_with("unknown data kind 'cubic'"));
-    let pts = make_dataset(js(&json!({ "kind": "custom", "points": [[0, 1], [1, 2], [2, 3], [3, 4]], "shuffle": false })), JsValue::UNDEFINED).unwrap();
+    let pts = make_dataset(Some(js(&json!({ "kind": "custom", "points": [[0, 1], [1, 2], [2, 3], [3, 4]], "shuffle": false }))), None).unwrap();
     assert_eq!(
         Float32Array::from(Reflect::get(&pts, &"xTrain".into()).unwrap()).to_vec(),
         vec![0.0, 1.0, 2.0]
@@ -667,7 +676,7 @@ async fn timeseries_generator_gives_keras_batches() {
     )
     .unwrap();
     let batch: Array = g.get_item(0.into()).unwrap().unchecked_into();
-    let m = Sequential::new(JsValue::UNDEFINED).unwrap();
+    let m = Sequential::new(None).unwrap();
     m.add(&dense(1, json!({ "inputDim": 3 }))).unwrap();
     m.compile(js(&json!({ "loss": "mse", "optimizer": "sgd" })))
         .await

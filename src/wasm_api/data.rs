@@ -33,11 +33,11 @@ export interface TimeseriesOptions {
 /// ones choosing it sets in the page. `seed` defaults to 42.
 #[wasm_bindgen(js_name = makeDataset, unchecked_return_type = "Dataset")]
 pub fn make_dataset(
-    #[wasm_bindgen(unchecked_param_type = "DatasetOptions")] options: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "number")] seed: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "DatasetOptions | void")] options: Option<JsValue>,
+    #[wasm_bindgen(unchecked_param_type = "number | void")] seed: Option<JsValue>,
 ) -> Result<JsValue, JsError> {
     let mut c = DataConfig::default();
-    let mut o = Options::new("makeDataset", &options)?;
+    let mut o = Options::new("makeDataset", &options.unwrap_or_default())?;
     if let Some(kind) = o.string("kind", None)? {
         c.kind = DataKind::from_name(&kind).map_err(js)?;
         if let Some((slope, intercept)) = c.kind.preset() {
@@ -71,9 +71,9 @@ pub fn make_dataset(
         );
     }
     o.finish()?;
-    let seed = match seed.is_undefined() || seed.is_null() {
-        true => crate::model::DEFAULT_SEED,
-        false => count(&seed, "seed", 0)? as u64,
+    let seed = match seed {
+        None => crate::model::DEFAULT_SEED,
+        Some(s) => count(&s, "seed", 0)? as u64,
     };
     let d = c.generate(seed).map_err(js)?;
     let out = Object::new();

@@ -29,7 +29,7 @@ const KERAS_TYPES: &str = r#"
 export type Samples = ArrayLike<number> | ArrayLike<ArrayLike<number>>;
 /** What `setBackend` resolves to and `getBackend` returns. */
 export type BackendName = 'webgpu' | 'cpu';
-/** `new Dense(units, options)`: Keras' arguments; the snake_case spellings work too. */
+/** `new Dense(units, options?)`: Keras' arguments; the snake_case spellings work too. */
 export interface DenseOptions {
   inputDim?: number; activation?: string | null; useBias?: boolean;
   kernelInitializer?: string; biasInitializer?: string;
@@ -382,10 +382,10 @@ impl Dense {
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "number")] units: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "DenseOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "DenseOptions | void")] options: Option<JsValue>,
     ) -> Result<Dense, JsError> {
         let mut d = CoreDense::new(count(&units, "units", 1)?);
-        let mut o = Options::new("Dense", &options)?;
+        let mut o = Options::new("Dense", &options.unwrap_or_default())?;
         if let Some(n) = o.count("inputDim", Some("input_dim"), 1)? {
             d = d.input_dim(n);
         }
@@ -419,12 +419,11 @@ impl Sequential {
     /// An empty model; `seed` (an integer, default 42) fixes the initial weights.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "number")] seed: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | void")] seed: Option<JsValue>,
     ) -> Result<Sequential, JsError> {
-        let seed = if seed.is_undefined() || seed.is_null() {
-            crate::model::DEFAULT_SEED
-        } else {
-            count(&seed, "seed", 0)? as u64
+        let seed = match seed {
+            None => crate::model::DEFAULT_SEED,
+            Some(s) => count(&s, "seed", 0)? as u64,
         };
         Ok(Sequential {
             inner: Rc::new(RefCell::new(CoreSequential::with_seed(seed))),
@@ -494,9 +493,11 @@ impl Sequential {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Samples")] x: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Samples")] y: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "BatchOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "BatchOptions | number | void")] options: Option<
+            JsValue,
+        >,
     ) -> Result<f32, JsError> {
-        let batch_size = batch_options("evaluate", &options)?;
+        let batch_size = batch_options("evaluate", &options.unwrap_or_default())?;
         let inner = self.inner.clone();
         let mut m = inner.try_borrow_mut().map_err(|_| busy())?;
         let (x, y) = xy(&m, &x, &y)?;
@@ -507,9 +508,11 @@ impl Sequential {
     pub async fn predict(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Samples")] x: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "BatchOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "BatchOptions | number | void")] options: Option<
+            JsValue,
+        >,
     ) -> Result<Vec<f32>, JsError> {
-        let batch_size = batch_options("predict", &options)?;
+        let batch_size = batch_options("predict", &options.unwrap_or_default())?;
         let inner = self.inner.clone();
         let mut m = inner.try_borrow_mut().map_err(|_| busy())?;
         let inputs = m.layers().first().and_then(|l| l.input_dim).unwrap_or(1);
@@ -527,9 +530,9 @@ impl Sequential {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Samples")] x: JsValue,
         #[wasm_bindgen(unchecked_param_type = "Samples")] y: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "FitOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "FitOptions | void")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        let (options, mut callbacks) = fit_options(&options)?;
+        let (options, mut callbacks) = fit_options(&options.unwrap_or_default())?;
         let inner = self.inner.clone();
         let mut m = inner.try_borrow_mut().map_err(|_| busy())?;
         let (x, y) = xy(&m, &x, &y)?;

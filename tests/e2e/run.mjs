@@ -937,7 +937,7 @@ async function suite(label, webgpu, base) {
     }
     const dts = fs.readFileSync(path.join(PKG, 'nnplay.d.ts'), 'utf8');
     for (const decl of ['export class Sequential', 'export class Dense', 'trainOnBatch(x: Samples', 'getWeights(): Promise<WeightArray[]>',
-      'fit(x: Samples, y: Samples, options: FitOptions): Promise<History>', 'setWeights(', 'export function setBackend(',
+      'fit(x: Samples, y: Samples, options: FitOptions | void): Promise<History>', 'setWeights(', 'export function setBackend(',
       'export function getBackend(): BackendName', 'export class TimeseriesGenerator', 'export function makeDataset(',
       'export interface DenseOptions', 'export interface FitCallbacks', 'export default function']) {
       assert(dts.includes(decl), `nnplay.d.ts does not declare ${decl}`);
