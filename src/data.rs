@@ -1,5 +1,5 @@
-//! Datasets: the tutorial's generator and its non-linear relatives, custom points and CSV,
-//! and Keras' `TimeseriesGenerator`.
+//! Datasets: the tutorial's generator and its non-linear relatives, custom points and CSV
+//! (Keras' `TimeseriesGenerator` is in [`crate::timeseries`]).
 
 use crate::error::{Error, Result};
 use crate::rng::SeededRng;
@@ -386,123 +386,6 @@ fn clip(text: &str) -> String {
     }
 }
 
-/// Keras' `TimeseriesGenerator`: windows of past values paired with the value that follows.
-///
-/// Batch `i` holds the rows `start_index + length + batch_size·stride·i …` (step `stride`);
-/// each sample is `data[row - length .. row]` taken every `sampling_rate`, its target
-/// `targets[row]`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TimeseriesGenerator {
-    data: Tensor,
-    targets: Tensor,
-    length: usize,
-    sampling_rate: usize,
-    stride: usize,
-    start_index: usize,
-    end_index: usize,
-    batch_size: usize,
-}
-
-impl TimeseriesGenerator {
-    /// A generator over `data` `(n, features)` and `targets` `(n, k)`, with Keras' defaults
-    /// `sampling_rate = 1`, `stride = 1`, `batch_size = 128`.
-    ///
-    /// # Errors
-    /// [`Error::ShapeMismatch`] when the row counts differ, [`Error::InvalidParameter`] when
-    /// `length` leaves no window.
-    pub fn new(data: Tensor, targets: Tensor, length: usize) -> Result<Self> {
-        if data.rows() != targets.rows() {
-            return Err(Error::shapes(
-                "TimeseriesGenerator (data vs targets rows)",
-                data.shape(),
-                targets.shape(),
-            ));
-        }
-        if length == 0 || length >= data.rows() {
-            return Err(Error::invalid(
-                "length",
-                format!("{length} (must be ≥ 1 and below the {} rows)", data.rows()),
-            ));
-        }
-        let end_index = data.rows() - 1;
-        Ok(TimeseriesGenerator {
-            data,
-            targets,
-            length,
-            sampling_rate: 1,
-            stride: 1,
-            start_index: length,
-            end_index,
-            batch_size: 128,
-        })
-    }
-
-    /// Sets the period between values inside a window.
-    pub fn sampling_rate(mut self, r: usize) -> Self {
-        self.sampling_rate = r.max(1);
-        self
-    }
-
-    /// Sets the period between successive windows.
-    pub fn stride(mut self, s: usize) -> Self {
-        self.stride = s.max(1);
-        self
-    }
-
-    /// Sets the windows per batch.
-    pub fn batch_size(mut self, b: usize) -> Self {
-        self.batch_size = b.max(1);
-        self
-    }
-
-    /// Number of batches (Keras' `len(generator)`).
-    pub fn len(&self) -> usize {
-        let span = self.batch_size * self.stride;
-        (self.end_index + 1 - self.start_index).div_ceil(span)
-    }
-
-    /// Whether there is no batch.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Batch `index`: the windows (one `Tensor` of `(length / sampling_rate, features)` each)
-    /// and their targets `(windows, k)`.
-    ///
-    /// # Errors
-    /// [`Error::InvalidParameter`] when `index` is out of range.
-    pub fn get(&self, index: usize) -> Result<(Vec<Tensor>, Tensor)> {
-        if index >= self.len() {
-            return Err(Error::invalid(
-                "index",
-                format!("{index} (the generator has {} batches)", self.len()),
-            ));
-        }
-        let span = self.batch_size * self.stride;
-        let first = self.start_index + span * index;
-        let last = (first + span).min(self.end_index + 1);
-        let rows: Vec<usize> = (first..last).step_by(self.stride).collect();
-        let samples = rows
-            .iter()
-            .map(|&r| {
-                let idx: Vec<usize> = (r - self.length..r).step_by(self.sampling_rate).collect();
-                let cols = self.data.cols();
-                let v: Vec<f32> = idx
-                    .iter()
-                    .flat_map(|&i| self.data.as_slice()[i * cols..(i + 1) * cols].to_vec())
-                    .collect();
-                Tensor::from_vec(idx.len(), cols, v).expect("sized above")
-            })
-            .collect();
-        let k = self.targets.cols();
-        let t: Vec<f32> = rows
-            .iter()
-            .flat_map(|&r| self.targets.as_slice()[r * k..(r + 1) * k].to_vec())
-            .collect();
-        Ok((samples, Tensor::from_vec(rows.len(), k, t)?))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -717,34 +600,5 @@ mod tests {
         let wide = format!("0,1\n{}\n", "1,".repeat(1 << 19));
         let e = parse_csv(&wide).unwrap_err().to_string();
         assert!(e.len() < 160 && e.contains("found 524288"), "{e}");
-    }
-
-    #[test]
-    fn timeseries_generator_matches_keras() {
-        // The tutorial's install check: TimeseriesGenerator(y, y, length=3) over 0..5.
-        let y = Tensor::column(&[0.0, 1.0, 2.0, 3.0, 4.0]);
-        let g = TimeseriesGenerator::new(y.clone(), y, 3)
-            .unwrap()
-            .batch_size(1);
-        assert_eq!(g.len(), 2);
-        let (s, t) = g.get(0).unwrap();
-        assert_eq!(s[0].as_slice(), &[0.0, 1.0, 2.0]);
-        assert_eq!(t.as_slice(), &[3.0]);
-        let (s, t) = g.get(1).unwrap();
-        assert_eq!(s[0].as_slice(), &[1.0, 2.0, 3.0]);
-        assert_eq!(t.as_slice(), &[4.0]);
-        assert!(g.get(2).is_err());
-        // Default batch size: everything in one batch; stride and sampling rate.
-        let d = Tensor::column(&(0..10).map(|v| v as f32).collect::<Vec<_>>());
-        let g = TimeseriesGenerator::new(d.clone(), d, 4)
-            .unwrap()
-            .sampling_rate(2)
-            .stride(3)
-            .batch_size(2);
-        assert_eq!(g.len(), 1);
-        let (s, t) = g.get(0).unwrap();
-        assert_eq!(s[0].as_slice(), &[0.0, 2.0]);
-        assert_eq!(s[1].as_slice(), &[3.0, 5.0]);
-        assert_eq!(t.as_slice(), &[4.0, 7.0]);
     }
 }

@@ -51,13 +51,14 @@ pub mod record;
 pub mod rng;
 pub mod run;
 pub mod tensor;
+pub mod timeseries;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm_api;
 
 pub use activation::Activation;
 pub use backend::BackendKind;
 pub use config::{BackendChoice, Config};
-pub use data::{DataConfig, DataKind, Dataset, TimeseriesGenerator};
+pub use data::{DataConfig, DataKind, Dataset};
 pub use error::{Error, Result};
 pub use init::Initializer;
 pub use layers::Dense;
@@ -67,3 +68,4 @@ pub use optim::{Optimizer, OPTIMIZERS};
 pub use record::RunRecord;
 pub use run::Experiment;
 pub use tensor::Tensor;
+pub use timeseries::{TimeseriesGenerator, TimeseriesOptions};

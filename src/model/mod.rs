@@ -6,7 +6,7 @@ mod runtime;
 mod summary;
 
 pub use runtime::{flops_per_step, Adapter, BackendStatus, CpuReason, AUTO_GPU_MIN_FLOPS};
-pub use summary::summary_table;
+pub use summary::{layer_name, summary_table};
 
 use crate::backend::{BackendChoice, BackendKind, Counters};
 use crate::engine::{check_weights, split, LayerShape, TrainingState};
@@ -18,6 +18,7 @@ use crate::optim::Optimizer;
 use crate::rng::SeededRng;
 use crate::tensor::Tensor;
 use runtime::Runtime;
+use std::future::Future;
 
 /// The seed `Sequential::new` uses for initial weights.
 pub const DEFAULT_SEED: u64 = 42;
@@ -61,6 +62,40 @@ pub struct History {
     pub loss: Vec<f32>,
     /// Per epoch: the loss on the validation samples after the epoch (empty without them).
     pub val_loss: Vec<f32>,
+}
+
+/// What [`Sequential::fit_with`] reports while it trains: Keras' `on_train_batch_end` and
+/// `on_epoch_end` callbacks, with the values of Keras' `logs`. `()` wants nothing.
+pub trait FitCallbacks {
+    /// Whether [`FitCallbacks::on_batch_end`] is wanted; when not, an epoch's batches run in
+    /// one call to the backend (the results are the same).
+    fn wants_batches(&self) -> bool;
+
+    /// After batch `batch` (from 0 in each epoch): `loss` is the batch-size-weighted mean loss
+    /// of the epoch's batches so far, as Keras' `logs["loss"]` holds it (not the batch's own).
+    fn on_batch_end(&mut self, batch: usize, loss: f32) -> impl Future<Output = Result<()>>;
+
+    /// After epoch `epoch` (from 0): its `loss`, and `val_loss` when samples are held out.
+    fn on_epoch_end(
+        &mut self,
+        epoch: usize,
+        loss: f32,
+        val_loss: Option<f32>,
+    ) -> impl Future<Output = Result<()>>;
+}
+
+impl FitCallbacks for () {
+    fn wants_batches(&self) -> bool {
+        false
+    }
+
+    async fn on_batch_end(&mut self, _: usize, _: f32) -> Result<()> {
+        Ok(())
+    }
+
+    async fn on_epoch_end(&mut self, _: usize, _: f32, _: Option<f32>) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// A linear stack of layers, with Keras' `Sequential` API.
@@ -424,6 +459,11 @@ impl Sequential {
     /// Keras' `fit`: `epochs` passes in batches, the last `validation_split` of the samples
     /// (before shuffling) held out and evaluated after each epoch.
     ///
+    /// With `shuffle` (on by default, as in Keras) the training samples are shuffled before
+    /// each epoch by a stream of the model's seed: the same seed gives the same order, but not
+    /// the order Keras' own random stream gives. Without it, batches are taken in order and the
+    /// losses are Keras' own.
+    ///
     /// # Errors
     /// As [`Sequential::train_on_batch`], and [`Error::InvalidParameter`] for bad options,
     /// including a `validation_split` that leaves no training or no validation samples (as
@@ -439,15 +479,42 @@ impl Sequential {
         y: &Tensor,
         options: FitOptions,
     ) -> Result<History> {
+        self.fit_with(x, y, options, &mut ()).await
+    }
+
+    /// [`Sequential::fit`], telling `callbacks` after each batch and epoch as Keras' callbacks
+    /// are told. An error from a callback stops training there (the updates done stay) and is
+    /// returned.
+    ///
+    /// # Errors
+    /// As [`Sequential::fit`], and the callbacks' errors.
+    pub async fn fit_with(
+        &mut self,
+        x: &Tensor,
+        y: &Tensor,
+        options: FitOptions,
+        callbacks: &mut impl FitCallbacks,
+    ) -> Result<History> {
         self.check_xy(x, y, "fit")?;
         let bs = check_batch_size(Some(options.batch_size))?;
         let n = x.rows();
         let split_at = validation_split_at(n, options.validation_split)?;
         let (xt, yt) = (x.slice_rows(0, split_at), y.slice_rows(0, split_at));
         let val = (split_at < n).then(|| (x.slice_rows(split_at, n), y.slice_rows(split_at, n)));
+        let steps = options.epochs.saturating_mul(split_at.div_ceil(bs));
+        if steps > MAX_STEPS {
+            return Err(Error::invalid(
+                "epochs",
+                format!(
+                    "{} epochs of {} batches make {steps} steps (at most {MAX_STEPS})",
+                    options.epochs,
+                    split_at.div_ceil(bs)
+                ),
+            ));
+        }
         let mut rng = SeededRng::derived(self.seed, SHUFFLE_STREAM);
         let mut history = History::default();
-        for _ in 0..options.epochs {
+        for epoch in 0..options.epochs {
             let mut order: Vec<usize> = (0..xt.rows()).collect();
             if options.shuffle {
                 rng.shuffle(&mut order);
@@ -458,21 +525,58 @@ impl Sequential {
                 .iter()
                 .map(|(x, y)| (x, y.as_ref().expect("split with y")))
                 .collect();
-            let rt = self.runtime_mut("fit")?;
-            rt.load_train(&pairs)?;
-            let losses = rt.train(pairs.len(), 0).await?;
-            let total: f64 = losses
-                .iter()
-                .zip(&pairs)
-                .map(|(l, (x, _))| *l as f64 * x.rows() as f64)
-                .sum();
-            history.loss.push((total / xt.rows() as f64) as f32);
-            if let Some((xv, yv)) = &val {
-                let v = self.runtime_mut("fit")?.evaluate(xv, yv, bs).await?;
-                history.val_loss.push(v);
+            self.runtime_mut("fit")?.load_train(&pairs)?;
+            // Keras' running loss: the batch-size-weighted mean of the epoch's batches so far.
+            let (mut total, mut seen) = (0.0f64, 0usize);
+            if callbacks.wants_batches() {
+                for (b, (x, _)) in pairs.iter().enumerate() {
+                    let loss = self.runtime_mut("fit")?.train(1, b).await?[0];
+                    total += loss as f64 * x.rows() as f64;
+                    seen += x.rows();
+                    callbacks
+                        .on_batch_end(b, (total / seen as f64) as f32)
+                        .await?;
+                }
+            } else {
+                let losses = self.runtime_mut("fit")?.train(pairs.len(), 0).await?;
+                for (loss, (x, _)) in losses.iter().zip(&pairs) {
+                    total += *loss as f64 * x.rows() as f64;
+                    seen += x.rows();
+                }
             }
+            let loss = (total / seen as f64) as f32;
+            history.loss.push(loss);
+            let val_loss = match &val {
+                Some((xv, yv)) => Some(self.runtime_mut("fit")?.evaluate(xv, yv, bs).await?),
+                None => None,
+            };
+            history.val_loss.extend(val_loss);
+            callbacks.on_epoch_end(epoch, loss, val_loss).await?;
         }
         Ok(history)
+    }
+
+    /// What [`Sequential::compile_on`] would run on for `choice` (`auto` resolved by the same
+    /// rule), found by opening it for a one-weight model.
+    ///
+    /// # Errors
+    /// [`Error::Backend`] when `webgpu` is asked for and cannot be used.
+    pub async fn resolve_backend(choice: BackendChoice) -> Result<BackendStatus> {
+        let shape = LayerShape {
+            inputs: 1,
+            units: 1,
+            activation: crate::Activation::Linear,
+            use_bias: true,
+        };
+        let weights = [Tensor::zeros(1, 1), Tensor::zeros(1, 1)];
+        let rt = Runtime::new(
+            choice,
+            vec![shape],
+            &weights,
+            Loss::Mse,
+            Optimizer::default(),
+        );
+        Ok(rt.await?.status().clone())
     }
 
     /// Keras' `get_weights()`: kernel `(inputs, units)` and bias `(1, units)` per layer.

@@ -2,19 +2,22 @@
 
 use crate::layers::Dense;
 
+/// Keras' name of the `index`-th Dense layer of a model: `dense`, `dense_1`, `dense_2`, …
+pub fn layer_name(index: usize) -> String {
+    match index {
+        0 => "dense".into(),
+        i => format!("dense_{i}"),
+    }
+}
+
 /// Keras 3's summary table for a stack of Dense layers.
 pub fn summary_table(layers: &[Dense]) -> String {
     let rows: Vec<(String, String, usize)> = layers
         .iter()
         .enumerate()
         .map(|(i, l)| {
-            let name = if i == 0 {
-                "dense (Dense)".to_string()
-            } else {
-                format!("dense_{i} (Dense)")
-            };
             (
-                name,
+                format!("{} (Dense)", layer_name(i)),
                 format!("(None, {})", l.units),
                 l.param_count(l.input_dim.unwrap_or(1)),
             )

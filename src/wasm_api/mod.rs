@@ -8,18 +8,19 @@
 // error instead of interleaving with the first.
 #![allow(clippy::await_holding_refcell_ref)]
 
+pub mod data;
 pub mod drawing;
 pub mod experiment;
 pub mod keras;
 
+pub use data::{make_dataset, TimeseriesGenerator};
 pub use drawing::{data_bounds, plot_css_properties, LossHistory, PlotView, Plotter};
 pub use experiment::Experiment;
-pub use keras::{Dense, Sequential};
+pub use keras::{get_backend, set_backend, Dense, Sequential};
 
 use crate::config::{BackendChoice, Config};
 use crate::error::Error;
 use crate::run::Experiment as CoreExperiment;
-use crate::tensor::Tensor;
 use crate::{Activation, Initializer};
 use wasm_bindgen::prelude::*;
 
@@ -29,12 +30,6 @@ pub(crate) fn js(e: Error) -> JsError {
 
 pub(crate) fn busy() -> JsError {
     JsError::new("busy: the previous call on this object has not finished (await it first)")
-}
-
-pub(crate) fn column(values: &[f32], what: &str) -> Result<Tensor, JsError> {
-    let t = Tensor::column(values);
-    t.check_not_empty(what).map_err(js)?;
-    Ok(t)
 }
 
 /// Installs the panic hook that reports a Rust panic in the console (should one happen).

@@ -1016,12 +1016,15 @@ async function suite(label, webgpu, base) {
     await phone.close();
   });
 
-  await check('dist/pkg/ works from a plain module script (Sequential, Dense, trainOnBatch, getWeights)', async () => {
+  await check('dist/pkg/ works from a plain module script (Sequential, Dense, trainOnBatch, fit, get/setWeights, setBackend, TimeseriesGenerator)', async () => {
     for (const f of ['nnplay.js', 'nnplay_bg.wasm', 'nnplay.d.ts', 'package.json']) {
       assert(fs.existsSync(path.join(PKG, f)), `dist/pkg/${f} is missing (make build writes it)`);
     }
     const dts = fs.readFileSync(path.join(PKG, 'nnplay.d.ts'), 'utf8');
-    for (const decl of ['export class Sequential', 'export class Dense', 'trainOnBatch(', 'getWeights(', 'export default function']) {
+    for (const decl of ['export class Sequential', 'export class Dense', 'trainOnBatch(x: Samples', 'getWeights(): Promise<WeightArray[]>',
+      'fit(x: Samples, y: Samples, options: FitOptions | void): Promise<History>', 'setWeights(', 'export function setBackend(',
+      'export function getBackend(): BackendName', 'export class TimeseriesGenerator', 'export function makeDataset(',
+      'export interface DenseOptions', 'export interface FitCallbacks', 'export default function']) {
       assert(dts.includes(decl), `nnplay.d.ts does not declare ${decl}`);
     }
     const pj = JSON.parse(fs.readFileSync(path.join(PKG, 'package.json'), 'utf8'));
@@ -1050,7 +1053,8 @@ async function suite(label, webgpu, base) {
     assert(r.summary.includes('Total params: 2'), `summary: ${r.summary}`);
 
     const more = await p.evaluate(async () => {
-      const { Sequential, Dense } = window.nnplay;
+      const nnplay = window.nnplay;
+      const { Sequential, Dense } = nnplay;
       const model = window.model;
       const x = [-1, -0.5, 0, 0.5, 1];
       const y = x.map((v) => 0.5 * v + 2);
@@ -1067,9 +1071,15 @@ async function suite(label, webgpu, base) {
         mismatch: await thrown(() => model.trainOnBatch([1, 2, 3], [1, 2])),
         empty: await thrown(() => model.trainOnBatch([], [])),
         predictEmpty: await thrown(() => model.predict([])),
-        loss: await thrown(() => model.compile('nope', 'sgd')),
-        optimizer: await thrown(() => model.compile('mse', 'nope')),
+        loss: await thrown(() => model.compile({ loss: 'nope', optimizer: 'sgd' })),
+        optimizer: await thrown(() => model.compile({ loss: 'mse', optimizer: 'nope' })),
         activation: await thrown(() => new Dense(1, { activation: 'nope' })),
+        activationType: await thrown(() => new Dense(1, { activation: 3 })),
+        unknownOption: await thrown(() => new Dense(1, { inputdim: 1 })),
+        fitOption: await thrown(() => model.fit(x, y, { epochs: '2' })),
+        setWeightsShape: await thrown(() => model.setWeights([[[1, 2]], [0]])),
+        setBackend: await thrown(() => nnplay.setBackend('tpu')),
+        timeseries: await thrown(() => new nnplay.TimeseriesGenerator([0, 1, 2], [0, 1, 2], { length: 3 })),
         inputDim: await thrown(() => new Dense(1, { inputDim: 0 })),
       };
       // Still usable after every refusal: it trains on and the loss keeps falling.
@@ -1093,8 +1103,43 @@ async function suite(label, webgpu, base) {
       };
       const [s1, s1again, s2] = [await seeded(1), await seeded(1), await seeded(2)];
       const shapes = JSON.parse(s1).map((w) => w.shape);
+      // fit with Keras' callbacks and History; x as Keras' rows, y as a Float32Array.
+      const fitModel = new Sequential(3);
+      fitModel.add(new Dense(4, { inputDim: 1, activation: 'tanh' }));
+      fitModel.add(new Dense(1));
+      await fitModel.compile({ loss: 'mse', optimizer: 'adam', learningRate: 0.05 });
+      const xs = Array.from({ length: 20 }, (_, i) => i / 10 - 1);
+      const batchLogs = [], epochLogs = [];
+      const history = await fitModel.fit(xs.map((v) => [v]), Float32Array.from(xs, (v) => v * v), {
+        epochs: 3, batchSize: 8, validationSplit: 0.2, shuffle: false,
+        callbacks: {
+          onBatchEnd: (batch, logs) => { batchLogs.push([batch, logs.loss]); },
+          onEpochEnd: async (epoch, logs) => { epochLogs.push([epoch, logs.loss, logs.val_loss]); },
+        },
+      });
+      // setWeights in Keras' get_weights() layout, then predict with it.
+      const line = new Sequential();
+      line.add(new Dense(1, { inputDim: 1 }));
+      await line.compile({ loss: 'mse', optimizer: 'sgd' });
+      line.setWeights([[[2]], [1]]);
+      const lineOut = Array.from(await line.predict([0, 1]));
+      // The backend: resolves to what it got; compile uses it.
+      const backends = { cpu: await nnplay.setBackend('cpu'), auto: await nnplay.setBackend('auto') };
+      backends.got = nnplay.getBackend();
+      const onAuto = new Sequential();
+      onAuto.add(new Dense(1, { inputDim: 1 }));
+      await onAuto.compile({ loss: 'mse', optimizer: 'sgd', learningRate: 0.1 });
+      backends.model = onAuto.backend;
+      backends.loss = await onAuto.trainOnBatch(x, y);
+      await nnplay.setBackend('cpu');
+      // Keras' TimeseriesGenerator; a batch trains a model whose input is the window.
+      const ts = new nnplay.TimeseriesGenerator([0, 1, 2, 3, 4], [0, 1, 2, 3, 4], { length: 3, batchSize: 1 });
+      const windows = { length: ts.length, item1: ts.getItem(1) };
+      const dataset = nnplay.makeDataset({ kind: 'sine', n: 50 }, 7);
+      const data = { xTrain: dataset.xTrain.length, typed: dataset.xTrain instanceof Float32Array };
       return { evaluated, evaluatedBatch2, predicted, k, b, errors, after, after2, overlap,
-        seeds: { same: s1 === s1again, differ: s1 !== s2, shapes } };
+        seeds: { same: s1 === s1again, differ: s1 !== s2, shapes },
+        history, batchLogs, epochLogs, lineOut, backends, windows, data };
     });
     assert(Number.isFinite(more.evaluated) && more.evaluated < r.losses[0], `evaluate: ${more.evaluated}`);
     assert(Math.abs(more.evaluated - more.evaluatedBatch2) < 1e-5, `evaluate batch 2: ${more.evaluatedBatch2} vs ${more.evaluated}`);
@@ -1106,12 +1151,34 @@ async function suite(label, webgpu, base) {
       assert(e.isError && e.message.length > 5, `${what}: not an Error with a message: ${JSON.stringify(e)}`);
     }
     assert(more.errors.loss.message === "unknown loss 'nope'; valid names: mse, mae, huber", `loss: ${more.errors.loss.message}`);
+    assert(more.errors.activationType.message === 'activation must be a string, got number', `activation: ${more.errors.activationType.message}`);
+    assert(more.errors.unknownOption.message.startsWith("unknown Dense option 'inputdim'"), `option: ${more.errors.unknownOption.message}`);
+    assert(more.errors.setWeightsShape.message
+      === 'setWeights: weights[0] (the kernel of dense) has shape [1, 2], expected [1, 1]', `setWeights: ${more.errors.setWeightsShape.message}`);
+    // fit: 16 training samples in batches of 8, 4 held out; Keras' logs and History.
+    const h = more.history;
+    assert(JSON.stringify(h.epoch) === '[0,1,2]' && h.history.loss.length === 3 && h.history.val_loss.length === 3,
+      `fit history: ${JSON.stringify(h)}`);
+    assert(JSON.stringify(more.batchLogs.map(([b]) => b)) === '[0,1,0,1,0,1]', `batch indices: ${JSON.stringify(more.batchLogs)}`);
+    for (let e = 0; e < 3; e++) {
+      const [epoch, loss, val] = more.epochLogs[e];
+      assert(epoch === e && loss === h.history.loss[e] && val === h.history.val_loss[e], `epoch logs: ${JSON.stringify(more.epochLogs)}`);
+      assert(more.batchLogs[2 * e + 1][1] === loss, `the last batch's running loss is the epoch's: ${JSON.stringify(more.batchLogs)}`);
+    }
+    assert(h.history.loss[2] < h.history.loss[0], `fit loss did not fall: ${h.history.loss}`);
+    assert(JSON.stringify(more.lineOut) === '[1,3]', `setWeights then predict: ${more.lineOut}`);
+    const bk = more.backends;
+    assert(bk.cpu === 'cpu' && ['cpu', 'webgpu'].includes(bk.auto) && bk.got === bk.auto && bk.model === bk.auto
+      && Number.isFinite(bk.loss), `backends: ${JSON.stringify(bk)}`);
+    assert(JSON.stringify(more.windows) === '{"length":2,"item1":[[[1,2,3]],[4]]}', `TimeseriesGenerator: ${JSON.stringify(more.windows)}`);
+    assert(more.data.xTrain === 40 && more.data.typed, `makeDataset: ${JSON.stringify(more.data)}`);
     assert(Number.isFinite(more.overlap[0]) && (Number.isFinite(more.overlap[1]) || /^true: busy: /.test(more.overlap[1])),
       `two calls at once: ${JSON.stringify(more.overlap)}`);
     assert(Number.isFinite(more.after) && more.after2 < more.after, `after the errors: ${more.after} -> ${more.after2}`);
     assert(more.seeds.same && more.seeds.differ, `seeds: ${JSON.stringify(more.seeds)}`);
     assert(JSON.stringify(more.seeds.shapes) === '[[1,3],[3],[3,1],[1]]', `shapes ${JSON.stringify(more.seeds.shapes)}`);
     assert(missing.length === 0, `failed requests: ${missing.join(', ')}`);
+    console.log(`       package: setBackend('auto') got ${bk.auto}; fit loss ${h.history.loss.map((l) => l.toFixed(4)).join(' -> ')}`);
     console.log(`       package: loss ${r.losses[0].toFixed(4)} -> ${r.losses[49].toFixed(4)} in 50 steps; errors: ${Object.entries(more.errors).map(([k, e]) => `${k}: "${e.message}"`).join('; ')}`);
     await p.close();
   });
