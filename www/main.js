@@ -2,10 +2,11 @@
 // animation frame, and hands numbers to the engine's figures and to the text modules. No network
 // maths and no drawing here: the engine draws every canvas.
 
-import { t, setLang, lang, applyI18n, explanationHtml } from './i18n.js';
+import { t, setLang, lang, applyI18n } from './i18n.js';
 import * as url from './state.js';
 import { Controls } from './controls.js';
 import * as ui from './ui.js';
+import * as story from './story.js';
 
 const $ = (id) => document.getElementById(id);
 const GRID_PANELS = 10;
@@ -115,7 +116,6 @@ async function start() {
   setLang(query.lang);
   $('lang').value = lang();
   applyI18n();
-  $('explain').innerHTML = explanationHtml();
   updateSpeedText();
   buildGrid();
 
@@ -372,6 +372,7 @@ async function install(exp) {
   $('diverge').hidden = true;
   log.clear();
   log.add(t('log.header'));
+  story.onModel(app.config);
   await refreshFit();
   showStats();
   redrawAll();
@@ -425,6 +426,7 @@ async function refreshFit() {
   run.fit = { xs, ys: ys.subarray(0, FIT_POINTS) };
   run.hover = hx === null ? null : { x: hx, y: ys[FIT_POINTS] };
   showPrediction();
+  story.onWeights(() => onExp(gen, (exp) => exp.weights()));
 }
 
 function showPrediction() {
@@ -820,7 +822,6 @@ function wireEvents() {
     setLang($('lang').value);
     url.writeQuery('lang', lang());
     applyI18n();
-    $('explain').innerHTML = explanationHtml();
     updateSpeedText();
     if (app.config) controls.render(app.config);
     dropPlotter();

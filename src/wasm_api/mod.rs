@@ -11,6 +11,7 @@
 pub mod drawing;
 pub mod experiment;
 pub mod keras;
+pub mod story;
 
 pub use drawing::{data_bounds, plot_css_properties, LossHistory, PlotView, Plotter};
 pub use experiment::Experiment;
