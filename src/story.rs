@@ -93,10 +93,9 @@ impl Moments {
 
     /// The mean squared error of `ŷ = w·x + b` over the points.
     pub fn mse(&self, w: f64, b: f64) -> f64 {
-        let l = w * w * self.xx + 2.0 * w * b * self.x + b * b
-            - 2.0 * w * self.xy
-            - 2.0 * b * self.y
-            + self.yy;
+        let l =
+            w * w * self.xx + 2.0 * w * b * self.x + b * b - 2.0 * w * self.xy - 2.0 * b * self.y
+                + self.yy;
         l.max(0.0)
     }
 
@@ -147,7 +146,10 @@ impl LossGrid {
         let m = Moments::of(xs, ys)?;
         for (name, r) in [("w range", w), ("b range", b)] {
             if !(r.0.is_finite() && r.1.is_finite() && r.0 < r.1) {
-                return Err(Error::invalid(name, format!("{r:?} (must be finite, min < max)")));
+                return Err(Error::invalid(
+                    name,
+                    format!("{r:?} (must be finite, min < max)"),
+                ));
             }
         }
         if !(1..=512).contains(&cols) || !(1..=512).contains(&rows) {
@@ -296,7 +298,10 @@ impl Learner {
 
     /// The current `(w, b)`.
     pub fn weights(&self) -> (f32, f32) {
-        *self.path.last().expect("the path starts with the initial weights")
+        *self
+            .path
+            .last()
+            .expect("the path starts with the initial weights")
     }
 
     /// `[w, b]` read from the engine (Keras' `get_weights()` of the model).
@@ -338,7 +343,10 @@ impl Learner {
         let loss = block_on(self.engine.train_loaded(1, 0))?[0];
         let grads = block_on(self.engine.gradients())?;
         let state = block_on(self.engine.export_state())?;
-        let after = (state.weights[0].as_slice()[0], state.weights[1].as_slice()[0]);
+        let after = (
+            state.weights[0].as_slice()[0],
+            state.weights[1].as_slice()[0],
+        );
         let slots = slot_names(&self.opt)
             .into_iter()
             .enumerate()
@@ -472,7 +480,9 @@ impl Network {
     /// or unit that does not exist.
     pub fn unit_output(&self, layer: usize, unit: usize, xs: &[f32]) -> Result<Vec<f32>> {
         if self.weights.is_empty() {
-            return Err(Error::Weights("the network's weights are not known yet".into()));
+            return Err(Error::Weights(
+                "the network's weights are not known yet".into(),
+            ));
         }
         if layer >= self.layers.len() || unit >= self.sizes[layer + 1] {
             return Err(Error::invalid(
@@ -493,7 +503,12 @@ impl Network {
             a = z;
         }
         let cols = a.cols();
-        Ok(a.as_slice().iter().skip(unit).step_by(cols).copied().collect())
+        Ok(a.as_slice()
+            .iter()
+            .skip(unit)
+            .step_by(cols)
+            .copied()
+            .collect())
     }
 }
 

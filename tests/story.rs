@@ -38,11 +38,20 @@ fn landscape_matches_the_mse_point_by_point() {
             let w = -2.0 + 5.0 * (c as f64 + 0.5) / 17.0;
             let want = direct_mse(&xs, &ys, w, b);
             let got = f64::from(grid.values[r * 17 + c]);
-            assert!((got - want).abs() <= 1e-6 * want.max(1.0), "({w}, {b}): {got} vs {want}");
+            assert!(
+                (got - want).abs() <= 1e-6 * want.max(1.0),
+                "({w}, {b}): {got} vs {want}"
+            );
             // And against the engine's own loss definition, in f32.
-            let pred: Vec<f32> = xs.iter().map(|&x| (w as f32).mul_add(x, b as f32)).collect();
+            let pred: Vec<f32> = xs
+                .iter()
+                .map(|&x| (w as f32).mul_add(x, b as f32))
+                .collect();
             let keras = f64::from(Loss::Mse.mean(&pred, &ys));
-            assert!((got - keras).abs() <= 1e-4 * keras.max(1.0), "{got} vs {keras}");
+            assert!(
+                (got - keras).abs() <= 1e-4 * keras.max(1.0),
+                "{got} vs {keras}"
+            );
         }
     }
 }
@@ -73,7 +82,10 @@ fn optimum_is_least_squares() {
     let h = 1e-5;
     let dw = (direct_mse(&xs, &ys, w + h, b) - direct_mse(&xs, &ys, w - h, b)) / (2.0 * h);
     let db = (direct_mse(&xs, &ys, w, b + h) - direct_mse(&xs, &ys, w, b - h)) / (2.0 * h);
-    assert!(dw.abs() < 1e-6 && db.abs() < 1e-6, "gradient at the optimum: {dw} {db}");
+    assert!(
+        dw.abs() < 1e-6 && db.abs() < 1e-6,
+        "gradient at the optimum: {dw} {db}"
+    );
     let best = direct_mse(&xs, &ys, w, b);
     for k in 0..16 {
         let a = k as f64 * std::f64::consts::PI / 8.0;
@@ -81,10 +93,16 @@ fn optimum_is_least_squares() {
     }
     assert!((m.mse(w, b) - best).abs() < 1e-9);
     // All x equal: no unique optimum.
-    assert!(Moments::of(&[1.0, 1.0], &[0.0, 2.0]).unwrap().least_squares().is_none());
+    assert!(Moments::of(&[1.0, 1.0], &[0.0, 2.0])
+        .unwrap()
+        .least_squares()
+        .is_none());
     // The window shows the optimum and the start.
     let ((w0, w1), (b0, b1)) = landscape_window(&m, (-1.2, 0.0));
-    assert!(w0 < -1.2 && w1 > w && b0 < 0.0 && b1 > b, "{w0} {w1} {b0} {b1}");
+    assert!(
+        w0 < -1.2 && w1 > w && b0 < 0.0 && b1 > b,
+        "{w0} {w1} {b0} {b1}"
+    );
 }
 
 #[test]
@@ -101,7 +119,11 @@ fn sgd_step_numbers_are_the_engines_and_the_formulas() {
         let (wd, bd) = (f64::from(w), f64::from(b));
         // Loss: what train_on_batch returns, the MSE before the update.
         let mse = direct_mse(&xs, &ys, wd, bd);
-        assert!((f64::from(s.loss) - mse).abs() < 1e-5 * mse.max(1.0), "{} vs {mse}", s.loss);
+        assert!(
+            (f64::from(s.loss) - mse).abs() < 1e-5 * mse.max(1.0),
+            "{} vs {mse}",
+            s.loss
+        );
         // Gradients: the MSE formula, mean(2(ŷ − y)·x) and mean(2(ŷ − y)).
         let n = xs.len() as f64;
         let (mut gw, mut gb) = (0.0, 0.0);
@@ -110,15 +132,31 @@ fn sgd_step_numbers_are_the_engines_and_the_formulas() {
             gw += 2.0 * e * f64::from(x) / n;
             gb += 2.0 * e / n;
         }
-        assert!((f64::from(s.grad.0) - gw).abs() < 1e-5, "{} vs {gw}", s.grad.0);
-        assert!((f64::from(s.grad.1) - gb).abs() < 1e-5, "{} vs {gb}", s.grad.1);
+        assert!(
+            (f64::from(s.grad.0) - gw).abs() < 1e-5,
+            "{} vs {gw}",
+            s.grad.0
+        );
+        assert!(
+            (f64::from(s.grad.1) - gb).abs() < 1e-5,
+            "{} vs {gb}",
+            s.grad.1
+        );
         // And finite differences of the loss.
         let h = 1e-4;
         let m = l.moments();
         let fw = (m.mse(wd + h, bd) - m.mse(wd - h, bd)) / (2.0 * h);
         let fb = (m.mse(wd, bd + h) - m.mse(wd, bd - h)) / (2.0 * h);
-        assert!((f64::from(s.grad.0) - fw).abs() < 1e-4, "{} vs {fw}", s.grad.0);
-        assert!((f64::from(s.grad.1) - fb).abs() < 1e-4, "{} vs {fb}", s.grad.1);
+        assert!(
+            (f64::from(s.grad.0) - fw).abs() < 1e-4,
+            "{} vs {fw}",
+            s.grad.0
+        );
+        assert!(
+            (f64::from(s.grad.1) - fb).abs() < 1e-4,
+            "{} vs {fb}",
+            s.grad.1
+        );
         // The update: w ← w − lr·∂L/∂w, as the engine holds it.
         let want_w = w - lr as f32 * s.grad.0;
         let want_b = b - lr as f32 * s.grad.1;
@@ -148,7 +186,11 @@ fn adam_state_is_its_moments() {
     assert!((m.1 - 0.1 * gw).abs() < 1e-6 && (m.2 - 0.1 * gb).abs() < 1e-6);
     assert!((v.1 - 0.001 * gw * gw).abs() < 1e-6 && (v.2 - 0.001 * gb * gb).abs() < 1e-6);
     // Adam's first step moves each weight by about the learning rate, against its gradient.
-    assert!((s.after.0 - (0.3 - 0.1 * gw.signum())).abs() < 1e-3, "{:?}", s.after);
+    assert!(
+        (s.after.0 - (0.3 - 0.1 * gw.signum())).abs() < 1e-3,
+        "{:?}",
+        s.after
+    );
 }
 
 #[test]
@@ -157,12 +199,20 @@ fn a_large_learning_rate_overshoots() {
     let m = Moments::of(&xs, &ys).unwrap();
     let run = |lr: f64| {
         let mut l = Learner::new(&xs, &ys, Optimizer::sgd(lr), -1.0, 0.0).unwrap();
-        (0..40).map(|_| l.step().unwrap().loss).collect::<Vec<f32>>()
+        (0..40)
+            .map(|_| l.step().unwrap().loss)
+            .collect::<Vec<f32>>()
     };
     let small = run(0.1);
-    assert!(small.windows(2).all(|p| p[1] <= p[0]), "a small rate goes downhill");
+    assert!(
+        small.windows(2).all(|p| p[1] <= p[0]),
+        "a small rate goes downhill"
+    );
     let large = run(1.05);
-    assert!(large[39] > large[0], "past 1 every jump lands higher: {large:?}");
+    assert!(
+        large[39] > large[0],
+        "past 1 every jump lands higher: {large:?}"
+    );
     let (w, b) = m.least_squares().unwrap();
     let mut l = Learner::new(&xs, &ys, Optimizer::sgd(0.3), -1.0, 0.0).unwrap();
     for _ in 0..300 {
@@ -187,7 +237,10 @@ fn the_path_is_bounded() {
 #[test]
 fn neuron_is_activation_of_a_line() {
     let xs = [-1.0, 0.0, 2.0];
-    assert_eq!(neuron(2.0, 1.0, Activation::Linear, &xs), vec![-1.0, 1.0, 5.0]);
+    assert_eq!(
+        neuron(2.0, 1.0, Activation::Linear, &xs),
+        vec![-1.0, 1.0, 5.0]
+    );
     assert_eq!(neuron(2.0, 1.0, Activation::Relu, &xs), vec![0.0, 1.0, 5.0]);
     let t = neuron(1.0, 0.0, Activation::Tanh, &xs);
     assert!((t[2] - 2f32.tanh()).abs() < 1e-6);
@@ -209,7 +262,10 @@ fn a_neuron_output_is_what_the_model_computes() {
     net.set_flat_weights(&flat).unwrap();
     let xs = [-1.0, -0.3, 0.0, 0.7, 1.0];
     let out = net.unit_output(2, 0, &xs).unwrap();
-    let want = model.predict(&Tensor::column(&xs), None).unwrap().into_vec();
+    let want = model
+        .predict(&Tensor::column(&xs), None)
+        .unwrap()
+        .into_vec();
     for (a, b) in out.iter().zip(&want) {
         assert!((a - b).abs() < 1e-6, "{a} vs {b}");
     }
@@ -237,7 +293,9 @@ fn linear_stacks_stay_straight_and_tanh_bends() {
         assert!((w[2] - 2.0 * w[1] + w[0]).abs() < 1e-4, "{p:?}");
     }
     let q = bent.predict(&grid).unwrap();
-    assert!(q.windows(3).any(|w| (w[2] - 2.0 * w[1] + w[0]).abs() > 1e-2));
+    assert!(q
+        .windows(3)
+        .any(|w| (w[2] - 2.0 * w[1] + w[0]).abs() > 1e-2));
     assert!(xs.len() >= 50);
 }
 
@@ -257,7 +315,9 @@ fn figures_draw() {
     )
     .unwrap();
     assert_eq!(v.x, (-1.0, 2.0));
-    assert!(svg.matches("<rect").count() >= 200, "one rectangle per cell");
+    // One rectangle per run of cells in one band: at least one per row, fewer than cells.
+    let rects = svg.matches("<rect").count();
+    assert!((10..200).contains(&rects), "{rects} rectangles");
     let mut svg = String::new();
     let k1 = Tensor::from_vec(1, 20, (0..20).map(|i| i as f32 - 10.0).collect()).unwrap();
     let k2 = Tensor::from_vec(20, 1, vec![0.5; 20]).unwrap();
@@ -272,7 +332,9 @@ fn figures_draw() {
     .unwrap();
     assert_eq!(nodes.len(), 2 + DRAWN_UNITS);
     assert!(svg.contains("hidden (+8)"));
-    assert!(nodes.iter().all(|n| n.x > 0.0 && n.x < 500.0 && n.y > 0.0 && n.y < 300.0));
+    assert!(nodes
+        .iter()
+        .all(|n| n.x > 0.0 && n.x < 500.0 && n.y > 0.0 && n.y < 300.0));
     let mut svg = String::new();
     plot::curve(
         SVGBackend::with_string(&mut svg, (300, 200)),

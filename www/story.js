@@ -38,6 +38,9 @@ const S = {
   stackLoss: [NaN, NaN],
   visible: new Set(),
   frameQueued: false,
+  later: false, // the figures after the playground have been drawn once
+  read: null, // the page's weights reader from its last onWeights call
+  trailing: null,
 };
 
 /** The shortest text that keeps a float32's value (`2.0001`, `-0.0312`, `1.5e-7`). */
@@ -115,14 +118,25 @@ export const onModel = safely((config) => {
 
 /** The playground trained: `read()` resolves to its weights (asked only when the diagram shows). */
 export function onWeights(read) {
+  S.read = read;
   if (!S.network || S.weightsPending) return;
-  const now = performance.now();
-  if (now - S.weightsAt < WEIGHTS_EVERY_MS) return;
   if (!S.visible.has('story-diagram') && !S.visible.has('story-use-trained')) return;
+  const now = performance.now();
+  if (now - S.weightsAt < WEIGHTS_EVERY_MS) {
+    // The last weights of a burst of steps still arrive, a moment later.
+    S.trailing ??= setTimeout(() => { S.trailing = null; onWeights(S.read); }, WEIGHTS_EVERY_MS);
+    return;
+  }
   S.weightsAt = now;
-  S.weightsPending = true;
+  fetchWeights();
+}
+
+/** Reads the playground's weights through the last `read` it handed over; resolves when drawn. */
+function fetchWeights() {
   const network = S.network;
-  Promise.resolve(read()).then((weights) => {
+  if (!S.read || !network) return Promise.resolve();
+  S.weightsPending = true;
+  return Promise.resolve(S.read()).then((weights) => {
     if (!Array.isArray(weights) || network !== S.network) return;
     const w = plain(weights);
     network.setWeights(Float32Array.from(w.flatMap((a) => Array.from(a.values))));
@@ -157,7 +171,8 @@ function drawNeuron() {
   canvas.dataset.curve = `${num(ys[0])} ${num(ys[ys.length - 1])}`;
 }
 
-function useTrained() {
+async function useTrained() {
+  await fetchWeights();
   const w = S.pageWeights;
   const steps = document.getElementById('step-count')?.dataset.value ?? '?';
   const out = $('story-used');
@@ -205,6 +220,7 @@ function drawDiagram() {
   const sizes = Array.from(S.network.sizes);
   canvas.setAttribute('aria-label', t('story.diagram.label', { sizes: sizes.join(' – ') }));
   // A fingerprint of what was drawn, for whoever reads the page (tests, embeds).
+  canvas.dataset.nodes = JSON.stringify(S.nodes.filter((n) => n.layer > 0 && n.layer < sizes.length - 1).map((n) => [n.layer, n.unit, Math.round(n.x), Math.round(n.y)]));
   canvas.dataset.weights = S.pageWeights ? S.pageWeights.map((a) => Array.from(a.values).slice(0, 4).map(num).join(',')).join(';') : '';
 }
 
@@ -320,7 +336,7 @@ function showNumbers() {
 }
 
 function drawLandscape() {
-  if (!S.learner) return;
+  if (!S.learner || !S.later) return;
   const canvas = $('story-landscape');
   plotter().drawLandscape(canvas, S.learner).free();
   const [w, b] = S.learner.weights;
@@ -357,6 +373,7 @@ function buildActivations() {
 }
 
 function drawActivations() {
+  if (!S.later) return;
   for (const canvas of $('story-acts').querySelectorAll('canvas')) {
     const name = canvas.dataset.activation;
     plotter().drawActivation(canvas, name, -4, 4).free();
@@ -487,7 +504,7 @@ async function start() {
   $('story-w').addEventListener('input', safely(drawNeuron));
   $('story-b').addEventListener('input', safely(drawNeuron));
   $('story-act').addEventListener('change', safely(drawNeuron));
-  $('story-use-trained').addEventListener('click', safely(useTrained));
+  $('story-use-trained').addEventListener('click', () => useTrained().catch(showError));
   $('story-unit').addEventListener('change', safely((e) => pickUnit(e.target.value)));
   $('story-diagram').addEventListener('pointermove', safely(hoverDiagram));
   $('story-opt').addEventListener('change', safely(() => { setPlaying(false); resetLearner(); }));
@@ -507,15 +524,28 @@ async function start() {
     queueFrame();
   });
   for (const id of ['story-diagram', 'story-use-trained', 'story-landscape', 'story-stack-bent']) seen.observe($(id));
-  const sized = new ResizeObserver(safely(redraw));
-  for (const id of ['story-neuron', 'story-diagram', 'story-landscape', 'story-stack-bent']) sized.observe($(id));
-
+  const draws = {
+    'story-neuron': drawNeuron,
+    'story-diagram': () => { drawDiagram(); drawUnit(); },
+    'story-landscape': drawLandscape,
+    'story-stack-bent': drawStacks,
+    'story-acts': drawActivations,
+  };
+  const sized = new ResizeObserver(safely((entries) => {
+    for (const e of entries) draws[e.target.id]();
+  }));
   buildActivations();
   setData(plainData(w.storyData(w.defaultConfig())));
   if (S.config) onModel(S.config);
-  restartStacks();
-  drawActivations();
   document.body.dataset.story = 'ready';
+  // The figures after the playground wait for an idle moment: the playground's first line
+  // comes first.
+  requestIdleCallback(safely(() => {
+    S.later = true;
+    restartStacks();
+    for (const id of Object.keys(draws)) sized.observe($(id));
+    document.body.dataset.storyFigures = 'ready';
+  }), { timeout: 1500 });
 }
 
 function plainData(d) {

@@ -29,9 +29,9 @@ mod svg;
 
 pub use figures::{activation, grid, grid_bounds, grid_panel, loss_curve, scatter_fit, GRID_SHAPE};
 pub use history::LossHistory;
-pub use story::{curve, landscape, network, Node};
 pub use plotters::prelude::DrawingBackend;
 pub use plotters::style::RGBColor;
+pub use story::{curve, landscape, network, Node};
 #[cfg(not(target_arch = "wasm32"))]
 pub use svg::{
     activation_svg_string, grid_svg, grid_svg_string, loss_svg, loss_svg_string, scatter_fit_svg,

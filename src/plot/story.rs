@@ -49,7 +49,9 @@ pub fn network<DB: DrawingBackend>(
     let label_h = t.px(t.font_size * 2.0);
     let (top, bottom) = (t.px(8.0), h - label_h);
     let most = sizes.iter().map(|&n| n.min(DRAWN_UNITS)).max().unwrap_or(1) as f64;
-    let r = ((bottom - top) / (most * 2.6)).min(t.px(11.0)).max(t.px(2.0));
+    let r = ((bottom - top) / (most * 2.6))
+        .min(t.px(11.0))
+        .max(t.px(2.0));
     let cols = sizes.len().max(2) as f64;
     let margin = t.px(36.0).max(r * 2.0);
     let mut nodes = Vec::new();
@@ -75,7 +77,9 @@ pub fn network<DB: DrawingBackend>(
     let at = |l: usize, u: usize| nodes.iter().find(|n| n.layer == l && n.unit == u);
     let px = |n: &Node| (n.x.round() as i32, n.y.round() as i32);
     for l in 1..sizes.len() {
-        let kernel = kernels.get(l - 1).filter(|k| k.shape() == (sizes[l - 1], sizes[l]));
+        let kernel = kernels
+            .get(l - 1)
+            .filter(|k| k.shape() == (sizes[l - 1], sizes[l]));
         for i in 0..sizes[l - 1].min(DRAWN_UNITS) {
             for j in 0..sizes[l].min(DRAWN_UNITS) {
                 let (Some(a), Some(b)) = (at(l - 1, i), at(l, j)) else {
@@ -86,8 +90,7 @@ pub fn network<DB: DrawingBackend>(
                         let v = k.get(i, j);
                         let m = f64::from(v.abs() / largest);
                         let c = if v >= 0.0 { t.train } else { t.test };
-                        c.mix(0.35 + 0.65 * m)
-                            .stroke_width(t.upx(0.5 + 4.5 * m))
+                        c.mix(0.35 + 0.65 * m).stroke_width(t.upx(0.5 + 4.5 * m))
                     }
                     _ => t.grid.stroke_width(t.upx(1.0)),
                 };
@@ -178,23 +181,32 @@ pub fn landscape<DB: DrawingBackend>(
         });
     let span = (hi - lo).max(1e-9);
     let (cw, ch) = (v.width / grid.cols as f64, v.height / grid.rows as f64);
+    let band = |l: f64| {
+        if l.is_finite() {
+            ((l - lo) / span * BANDS).floor().min(BANDS - 1.0)
+        } else {
+            BANDS - 1.0
+        }
+    };
+    let corner = |x: f64, y: f64| (x.round() as i32, y.round() as i32);
     for r in 0..grid.rows {
-        for c in 0..grid.cols {
-            let l = logs[r * grid.cols + c];
-            let band = if l.is_finite() {
-                ((l - lo) / span * BANDS).floor().min(BANDS - 1.0)
-            } else {
-                BANDS - 1.0
-            };
-            let strength = 0.85 * (1.0 - band / (BANDS - 1.0));
-            let x0 = v.left + cw * c as f64;
-            let y0 = v.top + ch * r as f64;
-            let corner = |x: f64, y: f64| (x.round() as i32, y.round() as i32);
+        let row = &logs[r * grid.cols..(r + 1) * grid.cols];
+        let y0 = v.top + ch * r as f64;
+        // One rectangle per run of cells in the same band: a few per row, not one per cell.
+        let mut start = 0;
+        while start < grid.cols {
+            let b = band(row[start]);
+            let end = (start..grid.cols)
+                .find(|&c| band(row[c]) != b)
+                .unwrap_or(grid.cols);
+            let strength = 0.85 * (1.0 - b / (BANDS - 1.0));
+            let (x0, x1) = (v.left + cw * start as f64, v.left + cw * end as f64);
             let cell = Rectangle::new(
-                [corner(x0, y0), corner(x0 + cw, y0 + ch)],
+                [corner(x0, y0), corner(x1, y0 + ch)],
                 t.train.mix(strength).filled(),
             );
             root.draw(&cell).map_err(err)?;
+            start = end;
         }
     }
     draw::axes(&root, t, &v, &xt, &yt, &spec)?;
@@ -217,8 +229,18 @@ pub fn landscape<DB: DrawingBackend>(
     }
     let (right, top) = (v.left + v.width, v.top);
     let tag = |s: &str, at, h, vp| draw::text(&root, t, s, at, t.font_size, t.foreground, h, vp);
-    tag("w", (right, top + v.height - t.px(4.0)), HPos::Right, VPos::Bottom)?;
-    tag("b", (v.left + t.px(4.0), top + t.px(2.0)), HPos::Left, VPos::Top)?;
+    tag(
+        "w",
+        (right, top + v.height - t.px(4.0)),
+        HPos::Right,
+        VPos::Bottom,
+    )?;
+    tag(
+        "b",
+        (v.left + t.px(4.0), top + t.px(2.0)),
+        HPos::Left,
+        VPos::Top,
+    )?;
     root.present().map_err(err)?;
     Ok(v)
 }
@@ -239,7 +261,9 @@ pub fn curve<DB: DrawingBackend>(
 ) -> Result<View> {
     let root = backend.into_drawing_area();
     root.fill(&t.background).map_err(err)?;
-    let b = bounds.unwrap_or_else(|| Bounds::of(&[points, curve])).sane();
+    let b = bounds
+        .unwrap_or_else(|| Bounds::of(&[points, curve]))
+        .sane();
     let spec = AxisSpec {
         x_fmt: draw::fmt_tick,
         y_fmt: draw::fmt_tick,

@@ -219,7 +219,10 @@ impl Plotter {
         Ok(())
     }
 
-    pub(super) fn surface(&self, canvas: &HtmlCanvasElement) -> Result<(CanvasBackend, Theme), JsError> {
+    pub(super) fn surface(
+        &self,
+        canvas: &HtmlCanvasElement,
+    ) -> Result<(CanvasBackend, Theme), JsError> {
         let (backend, ratio) = plot::canvas::backend(canvas)
             .ok_or_else(|| JsError::new("plot: the canvas has no 2D context"))?;
         Ok((backend, self.theme.clone().with_pixel_ratio(ratio)))

@@ -42,7 +42,12 @@ pub fn story_data(config_json: &str) -> Result<JsValue, JsError> {
 
 /// `activation(w·x + b)` for each x: one neuron's answers.
 #[wasm_bindgen(js_name = neuronCurve)]
-pub fn neuron_curve(w: f32, b: f32, activation_name: &str, xs: &[f32]) -> Result<Vec<f32>, JsError> {
+pub fn neuron_curve(
+    w: f32,
+    b: f32,
+    activation_name: &str,
+    xs: &[f32],
+) -> Result<Vec<f32>, JsError> {
     Ok(story::neuron(w, b, activation(activation_name)?, xs))
 }
 
@@ -85,10 +90,16 @@ impl StoryLearner {
     /// A learner on the points `(xs, ys)` with an optimizer's JSON (the config's `optimizer`),
     /// starting from `Dense(1)`'s initial weights for `seed`.
     #[wasm_bindgen(constructor)]
-    pub fn new(xs: &[f32], ys: &[f32], optimizer_json: &str, seed: f64) -> Result<StoryLearner, JsError> {
+    pub fn new(
+        xs: &[f32],
+        ys: &[f32],
+        optimizer_json: &str,
+        seed: f64,
+    ) -> Result<StoryLearner, JsError> {
         let opt: Optimizer = serde_json::from_str(optimizer_json)
             .map_err(|e| JsError::new(&format!("optimizer: {e}")))?;
-        let (w, b) = Learner::initial_weights(seed.clamp(0.0, u64::MAX as f64) as u64).map_err(js)?;
+        let (w, b) =
+            Learner::initial_weights(seed.clamp(0.0, u64::MAX as f64) as u64).map_err(js)?;
         let inner = Learner::new(xs, ys, opt, w, b).map_err(js)?;
         let grid = inner.landscape(GRID.0, GRID.1).map_err(js)?;
         Ok(StoryLearner { inner, grid })
@@ -148,7 +159,10 @@ impl StoryLearner {
     /// The least-squares `[w, b]` (`undefined` when every x is the same).
     #[wasm_bindgen(getter)]
     pub fn optimum(&self) -> Option<Vec<f64>> {
-        self.inner.moments().least_squares().map(|(w, b)| vec![w, b])
+        self.inner
+            .moments()
+            .least_squares()
+            .map(|(w, b)| vec![w, b])
     }
 
     /// The mean squared error of `ŷ = w·x + b` over the learner's points (in `f64`).
