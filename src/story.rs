@@ -512,15 +512,15 @@ impl Network {
     }
 }
 
-/// The sine points of the stacked-layers demonstration (one period over −1..1, a little noise).
+/// The sine points of the stacked-layers demonstration: the training split of 100 points of
+/// the sine data (a little noise).
 ///
 /// # Errors
 /// None in practice (the data config is valid).
 pub fn sine_points() -> Result<(Vec<f32>, Vec<f32>)> {
     let d = DataConfig {
         kind: DataKind::Sine,
-        n: 80,
-        train_fraction: 1.0,
+        n: 100,
         ..DataConfig::default()
     }
     .generate(7)?;

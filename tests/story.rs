@@ -231,7 +231,8 @@ fn the_path_is_bounded() {
     }
     assert!(l.path().len() <= nnplay::story::PATH_CAPACITY);
     assert_eq!(l.path()[0], (0.0, 0.0));
-    assert_eq!(*l.path().last().unwrap(), l.get_weights().unwrap());
+    let now = l.get_weights().unwrap();
+    assert_eq!(*l.path().last().unwrap(), now);
 }
 
 #[test]
@@ -253,6 +254,7 @@ fn a_neuron_output_is_what_the_model_computes() {
     )
     .unwrap();
     let mut model = config.build_model().unwrap();
+    model.compile("mse", Optimizer::sgd(0.01)).unwrap();
     let weights = model.get_weights().unwrap();
     let mut net = Network::of(&config).unwrap();
     assert_eq!(net.sizes, vec![1, 3, 2, 1]);
