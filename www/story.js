@@ -9,8 +9,8 @@ import { t, lang } from './i18n.js';
 const $ = (id) => document.getElementById(id);
 const EMPTY = new Float32Array(0);
 const CURVE_POINTS = 121;
-const STACK_STEPS = 2000;
-const STACK_PER_FRAME = 10;
+const STACK_STEPS = 1500;
+const STACK_PER_FRAME = 5;
 const WEIGHTS_EVERY_MS = 150;
 const EXPLODE = 1e6;
 const dark = matchMedia('(prefers-color-scheme: dark)');
@@ -38,6 +38,7 @@ const S = {
   stackLoss: [NaN, NaN],
   visible: new Set(),
   frameQueued: false,
+  turn: false,
   later: false, // the figures after the playground have been drawn once
   read: null, // the page's weights reader from its last onWeights call
   trailing: null,
@@ -161,12 +162,14 @@ function drawNeuron() {
   if (!S.data) return;
   const w = Number($('story-w').value);
   const b = Number($('story-b').value);
-  const act = $('story-act').value;
+  const act = $('story-neuron-act').value;
   $('story-w-value').textContent = num(w);
   $('story-b-value').textContent = num(b);
   const ys = S.wasm.neuronCurve(w, b, act, S.curveXs);
   const canvas = $('story-neuron');
-  plotter().drawCurve(canvas, S.data.x, S.data.y, S.curveXs, ys, t('plot.train'), t('story.neuron.fit'), S.bounds).free();
+  // The points and the whole curve stay in view, wherever the sliders put it.
+  const bounds = S.wasm.dataBounds(S.data.x, S.data.y, S.curveXs, ys);
+  plotter().drawCurve(canvas, S.data.x, S.data.y, S.curveXs, ys, t('plot.train'), t('story.neuron.fit'), bounds).free();
   canvas.setAttribute('aria-label', t('story.neuron.label', { act, w: num(w), b: num(b) }));
   canvas.dataset.curve = `${num(ys[0])} ${num(ys[ys.length - 1])}`;
 }
@@ -188,7 +191,7 @@ async function useTrained() {
   const [kw, kb] = [w[0].values[0], w[1].values[0]];
   $('story-w').value = String(kw);
   $('story-b').value = String(kb);
-  $('story-act').value = S.config?.model?.layers?.[0]?.activation ?? 'linear';
+  $('story-neuron-act').value = S.config?.model?.layers?.[0]?.activation ?? 'linear';
   drawNeuron();
   out.textContent = t('story.neuron.used', { steps, w: num(kw), b: num(kb) });
 }
@@ -411,6 +414,7 @@ function drawStacks() {
     canvas.setAttribute('aria-label', t('story.stack.label', { what: what[i], steps: S.stackSteps }));
     $(`${ids[i]}-cap`).textContent = `${what[i]}: ${t('story.stack.status', { steps: S.stackSteps, loss: num(S.stackLoss[i]) })}`;
     canvas.dataset.loss = String(S.stackLoss[i]);
+    canvas.dataset.steps = String(S.stackSteps);
   });
 }
 
@@ -422,23 +426,22 @@ function queueFrame() {
   requestAnimationFrame(frame);
 }
 
+// Each frame does one piece of work (a learner step, or a few steps of the stacks), taking
+// turns when both move, so that the story's part of a frame stays small.
 function frame() {
   S.frameQueued = false;
   try {
-    let more = false;
-    if (S.playing && S.visible.has('story-landscape')) {
+    const learner = S.playing && S.visible.has('story-landscape');
+    const stacks = S.stacks && S.stackSteps < STACK_STEPS && S.visible.has('story-stack-bent');
+    S.turn = !S.turn;
+    if (learner && (!stacks || S.turn)) {
       step();
-      more = S.playing;
-    } else if (S.playing) {
-      more = true;
-    }
-    if (S.stacks && S.stackSteps < STACK_STEPS && S.visible.has('story-stack-bent')) {
+    } else if (stacks) {
       S.stackLoss = S.stacks.nets.map((n) => n.train(STACK_PER_FRAME));
       S.stackSteps += STACK_PER_FRAME;
       drawStacks();
-      more = true;
     }
-    if (more) queueFrame();
+    if (S.playing || stacks) queueFrame();
   } catch (e) {
     S.playing = false;
     showError(e);
@@ -494,7 +497,7 @@ async function start() {
     $(id).max = String(story.neuronRange);
   }
   const acts = w.activationNames();
-  fillSelect($('story-act'), acts, 'linear');
+  fillSelect($('story-neuron-act'), acts, 'linear');
   fillSelect($('story-stack-act'), acts.filter((a) => a !== 'linear'), 'tanh');
   const opts = plain(w.schema()).optimizers.map((o) => o.name);
   fillSelect($('story-opt'), opts, 'sgd');
@@ -503,7 +506,7 @@ async function start() {
 
   $('story-w').addEventListener('input', safely(drawNeuron));
   $('story-b').addEventListener('input', safely(drawNeuron));
-  $('story-act').addEventListener('change', safely(drawNeuron));
+  $('story-neuron-act').addEventListener('change', safely(drawNeuron));
   $('story-use-trained').addEventListener('click', () => useTrained().catch(showError));
   $('story-unit').addEventListener('change', safely((e) => pickUnit(e.target.value)));
   $('story-diagram').addEventListener('pointermove', safely(hoverDiagram));

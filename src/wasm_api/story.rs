@@ -15,7 +15,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
 /// Cells of the landscape's grid across and down.
-const GRID: (usize, usize) = (64, 44);
+const GRID: (usize, usize) = (48, 32);
 
 fn activation(name: &str) -> Result<Activation, JsError> {
     Activation::from_name(name).map_err(js)
