@@ -38,6 +38,7 @@ const S = {
   stackLoss: [NaN, NaN],
   visible: new Set(),
   frameQueued: false,
+  exact: null, // [w, b] dropped from the playground, until a slider moves
   turn: false,
   later: false, // the figures after the playground have been drawn once
   read: null, // the page's weights reader from its last onWeights call
@@ -160,8 +161,8 @@ function setData(d) {
 
 function drawNeuron() {
   if (!S.data) return;
-  const w = Number($('story-w').value);
-  const b = Number($('story-b').value);
+  // The playground's exact numbers until a slider moves (the sliders keep two decimals).
+  const [w, b] = S.exact ?? [Number($('story-w').value), Number($('story-b').value)];
   const act = $('story-neuron-act').value;
   $('story-w-value').textContent = num(w);
   $('story-b-value').textContent = num(b);
@@ -191,6 +192,7 @@ async function useTrained() {
   const [kw, kb] = [w[0].values[0], w[1].values[0]];
   $('story-w').value = String(kw);
   $('story-b').value = String(kb);
+  S.exact = [kw, kb];
   $('story-neuron-act').value = S.config?.model?.layers?.[0]?.activation ?? 'linear';
   drawNeuron();
   out.textContent = t('story.neuron.used', { steps, w: num(kw), b: num(kb) });
@@ -504,8 +506,9 @@ async function start() {
   $('story-lr').max = String(story.learningRates.length - 1);
   $('story-lr').value = String(story.learningRates.indexOf(0.1));
 
-  $('story-w').addEventListener('input', safely(drawNeuron));
-  $('story-b').addEventListener('input', safely(drawNeuron));
+  const slid = safely(() => { S.exact = null; drawNeuron(); });
+  $('story-w').addEventListener('input', slid);
+  $('story-b').addEventListener('input', slid);
   $('story-neuron-act').addEventListener('change', safely(drawNeuron));
   $('story-use-trained').addEventListener('click', () => useTrained().catch(showError));
   $('story-unit').addEventListener('change', safely((e) => pickUnit(e.target.value)));
