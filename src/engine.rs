@@ -829,3 +829,13 @@ pub fn check_weights(shapes: &[LayerShape], weights: &[Tensor]) -> Result<()> {
     }
     Ok(())
 }
+
+// What the page's story shows of a step: the gradients it computed.
+impl<B: Backend> Engine<B> {
+    /// The gradients the last training step computed (what its update used), one per weight
+    /// in Keras' order and of that weight's shape; zeros before the first step.
+    pub async fn gradients(&mut self) -> Result<Vec<Tensor>> {
+        let bufs: Vec<Buf> = self.params().map(|p| p.grad).collect();
+        self.read_tensors(&bufs).await
+    }
+}

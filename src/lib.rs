@@ -50,6 +50,7 @@ pub mod plot;
 pub mod record;
 pub mod rng;
 pub mod run;
+pub mod story;
 pub mod tensor;
 pub mod timeseries;
 #[cfg(target_arch = "wasm32")]

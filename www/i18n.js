@@ -1,5 +1,7 @@
 // Every string the page shows, in English and Chinese. Other modules ask `t(key, vars)`.
 
+import { STORY_STRINGS } from './story-i18n.js';
+
 const STRINGS = {
   en: {
     'doc.title': 'nnplay — a neural network learning playground',
@@ -131,8 +133,6 @@ const STRINGS = {
     'err.number': '{field}: “{value}” is not a number.',
     'err.generic': '{error}',
     'err.noscript': 'nnplay needs JavaScript and WebAssembly.',
-
-    'explain.title': 'How it works',
   },
   zh: {
     'doc.title': 'nnplay — 神经网络学习游乐场',
@@ -264,65 +264,12 @@ const STRINGS = {
     'err.number': '{field}：“{value}”不是数字。',
     'err.generic': '{error}',
     'err.noscript': 'nnplay 需要 JavaScript 和 WebAssembly。',
-
-    'explain.title': '原理浅说',
   },
 };
 
-// The explanation beside the playground: our own words, one block per language.
-const EXPLAIN = {
-  en: `
-<h3>A neuron</h3>
-<p>A neuron takes its inputs, multiplies each by a weight, adds them up, adds one more number (the bias),
-and passes the total through an activation function. With one input and no activation, that is exactly the
-straight line <code>ŷ = w·x + b</code>: the tutorial's whole network is a single such neuron.</p>
-<h3>Layers</h3>
-<p>The input layer is simply the data you feed in (here one number, x). The output layer gives the answer
-(here one number, the predicted y). Any layers between them are hidden layers: each of their neurons looks at
-all the outputs of the layer before and passes its own result on. Keras calls a layer like that
-<code>Dense</code>, and <code>Sequential</code> stacks them in order.</p>
-<h3>How training corrects errors</h3>
-<p>The loss measures how wrong the predictions are, for example the mean of the squared differences (MSE).
-The gradient tells, for every weight, which way to move it to make the loss smaller and how strongly the loss
-reacts. The optimizer moves each weight a little against its gradient; the learning rate sets how far.
-Keras' <code>train_on_batch</code> does one such correction and returns the loss measured just before it.
-Too small a learning rate crawls; too large a one overshoots further every step until the numbers blow up:
-try 50 and watch the warning.</p>
-<h3>Activation functions</h3>
-<p>Stacking layers of plain weighted sums still gives a straight line, however many you add. A non-linear
-activation such as <code>relu</code> or <code>tanh</code> bends each neuron's output, and many bent pieces
-together can follow a curve. Pick the sine data, add a hidden layer of 16 <code>tanh</code> units, switch to
-Adam, and watch the curve form.</p>
-<h3>Where the arithmetic runs</h3>
-<p>Keras itself does no arithmetic: it hands the work to a backend. It reads the choice from the
-<code>"backend"</code> entry of <code>~/.keras/keras.json</code>, and the environment variable
-<code>KERAS_BACKEND</code> overrides that file; at import time it tells you which backend it is using.
-nnplay does the same in the browser: the backend switch (or <code>?backend=</code> in the address) picks
-WebGPU, the CPU, or auto, which takes WebGPU when the browser offers a usable adapter and the CPU otherwise,
-and the line at the top says which one runs and why.</p>`,
-  zh: `
-<h3>神经元</h3>
-<p>一个神经元把每个输入乘上各自的权重，全部加起来，再加上一个数（偏置），最后把总和送进激活函数。
-只有一个输入、不用激活函数时，它正好是一条直线 <code>ŷ = w·x + b</code>：教程里的整个网络就是这样一个神经元。</p>
-<h3>层</h3>
-<p>输入层就是送进来的数据（这里是一个数 x）。输出层给出答案（这里是一个数，即预测的 y）。
-夹在两者之间的都是隐藏层：其中每个神经元都读取上一层的全部输出，再把自己的结果往下传。
-Keras 把这样的层叫作 <code>Dense</code>，用 <code>Sequential</code> 按顺序把它们叠起来。</p>
-<h3>训练怎样纠正错误</h3>
-<p>损失函数衡量预测错得有多厉害，例如差值平方的平均（MSE）。梯度告诉我们：每个权重该往哪个方向调、
-损失对它有多敏感。优化器让每个权重逆着梯度挪一小步，挪多远由学习率决定。Keras 的
-<code>train_on_batch</code> 做一次这样的修正，并返回修正之前测得的损失。学习率太小，进展缓慢；
-太大，每一步都冲得更远，最后数值爆炸：试试把它设成 50，看看出现的警告。</p>
-<h3>激活函数</h3>
-<p>只把加权求和一层层叠起来，无论叠多少层，结果仍是一条直线。<code>relu</code>、<code>tanh</code>
-这样的非线性激活函数会把每个神经元的输出“掰弯”，许多弯曲的小段合在一起就能贴合曲线。
-选正弦数据，加一个 16 个 <code>tanh</code> 神经元的隐藏层，换成 Adam，看曲线慢慢成形。</p>
-<h3>计算在哪里进行</h3>
-<p>Keras 本身不做运算，而是交给一个后端。它从 <code>~/.keras/keras.json</code> 的 <code>"backend"</code>
-一项读取选择，环境变量 <code>KERAS_BACKEND</code> 可以覆盖这个文件；导入时它会告诉你正在使用哪个后端。
-nnplay 在浏览器里照此办理：后端开关（或地址中的 <code>?backend=</code>）选择 WebGPU、CPU 或“自动”——
-浏览器提供可用的适配器时用 WebGPU，否则用 CPU；页面顶部那一行会说明实际用的是哪一个，以及原因。</p>`,
-};
+
+// The story's words (www/story-i18n.js) join the page's.
+for (const l of Object.keys(STRINGS)) Object.assign(STRINGS[l], STORY_STRINGS[l]);
 
 export const LANGS = ['en', 'zh'];
 let current = 'en';
@@ -362,10 +309,6 @@ export function missingKeys() {
 /** The keys of one language's strings (the e2e suite checks both languages have the same). */
 export function keysOf(language) {
   return Object.keys(STRINGS[language] ?? {});
-}
-
-export function explanationHtml() {
-  return EXPLAIN[current];
 }
 
 /** Fills `[data-i18n]` (text), `[data-i18n-label]` (aria-label) and `[data-i18n-title]` under `root`. */

@@ -3,11 +3,12 @@
 // figures and to the text modules. No training, no network maths and no drawing here: the
 // Worker trains, the engine draws every canvas.
 
-import { t, setLang, lang, applyI18n, explanationHtml } from './i18n.js';
+import { t, setLang, lang, applyI18n } from './i18n.js';
 import * as url from './state.js';
 import { Controls } from './controls.js';
 import { Trainer, TrainerDisposed } from './trainer.js';
 import * as ui from './ui.js';
+import * as story from './story.js';
 
 const $ = (id) => document.getElementById(id);
 const GRID_PANELS = 10;
@@ -155,7 +156,6 @@ async function start() {
   setLang(query.lang);
   $('lang').value = lang();
   applyI18n();
-  $('explain').innerHTML = explanationHtml();
   updateSpeedText();
   buildGrid();
 
@@ -455,6 +455,7 @@ async function install(trainer) {
   if (trainer !== app.trainer) return;
   run.fit = { xs: run.fitXs, ys: fit };
   figuresStart(trainer.config);
+  story.onModel(trainer.config);
   showStats();
   redrawAll();
   // Which experiment is on show (the e2e suite waits on it).
@@ -508,6 +509,7 @@ async function refreshFit() {
   run.fit = { xs, ys: ys.subarray(0, FIT_POINTS) };
   run.hover = hx === null ? null : { x: hx, y: ys[FIT_POINTS] };
   showPrediction();
+  story.onWeights(() => tr.weights());
 }
 
 function showPrediction() {
@@ -962,7 +964,6 @@ function wireEvents() {
     setLang($('lang').value);
     url.writeQuery('lang', lang());
     applyI18n();
-    $('explain').innerHTML = explanationHtml();
     updateSpeedText();
     if (app.config) controls.render(app.config);
     dropPlotter();

@@ -10,7 +10,8 @@
 //! - [`scatter_fit`]: training points (circles), test points (triangles), the fitted curve;
 //! - [`loss_curve`]: the training loss from a bounded [`LossHistory`] and the test cost;
 //! - [`grid_panel`] and [`grid`]: the tutorial's 5 × 2 grid of the line as it improves;
-//! - [`activation`]: an activation function and its derivative.
+//! - [`activation`]: an activation function and its derivative;
+//! - [`network`] and [`landscape`]: the story's network diagram and loss landscape.
 //!
 //! Colours, font and pixel ratio come from a [`Theme`] (light and dark presets matching
 //! `www/style.css`, or the page's CSS values).
@@ -18,6 +19,7 @@
 mod draw;
 mod figures;
 mod history;
+mod story;
 mod theme;
 
 #[cfg(target_arch = "wasm32")]
@@ -29,6 +31,7 @@ pub use figures::{activation, grid, grid_bounds, grid_panel, loss_curve, scatter
 pub use history::LossHistory;
 pub use plotters::prelude::DrawingBackend;
 pub use plotters::style::RGBColor;
+pub use story::{curve, landscape, network, Node};
 #[cfg(not(target_arch = "wasm32"))]
 pub use svg::{
     activation_svg_string, grid_svg, grid_svg_string, loss_svg, loss_svg_string, scatter_fit_svg,

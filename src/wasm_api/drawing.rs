@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
 /// Four numbers `[xMin, xMax, yMin, yMax]` as [`Bounds`].
-fn bounds_from(v: Option<Vec<f64>>) -> Result<Option<Bounds>, JsError> {
+pub(super) fn bounds_from(v: Option<Vec<f64>>) -> Result<Option<Bounds>, JsError> {
     match v {
         None => Ok(None),
         Some(v) if v.len() == 4 => Ok(Some(Bounds {
@@ -38,7 +38,7 @@ fn scatter_points(
 }
 
 /// Pairs `(xs[i], ys[i])`; the arrays must be of the same length.
-fn zip_points(xs: &[f32], ys: &[f32], what: &str) -> Result<Vec<(f32, f32)>, JsError> {
+pub(super) fn zip_points(xs: &[f32], ys: &[f32], what: &str) -> Result<Vec<(f32, f32)>, JsError> {
     if xs.len() != ys.len() {
         return Err(JsError::new(&format!(
             "invalid {what}: {} x values but {} y values",
@@ -75,6 +75,15 @@ pub fn plot_css_properties() -> Vec<String> {
 #[wasm_bindgen]
 pub struct PlotView {
     inner: View,
+}
+
+impl PlotView {
+    /// A drawn figure's view, in CSS pixels.
+    pub(super) fn from_view(v: View) -> PlotView {
+        PlotView {
+            inner: v.in_css_pixels(),
+        }
+    }
 }
 
 #[wasm_bindgen]
@@ -210,7 +219,10 @@ impl Plotter {
         Ok(())
     }
 
-    fn surface(&self, canvas: &HtmlCanvasElement) -> Result<(CanvasBackend, Theme), JsError> {
+    pub(super) fn surface(
+        &self,
+        canvas: &HtmlCanvasElement,
+    ) -> Result<(CanvasBackend, Theme), JsError> {
         let (backend, ratio) = plot::canvas::backend(canvas)
             .ok_or_else(|| JsError::new("plot: the canvas has no 2D context"))?;
         Ok((backend, self.theme.clone().with_pixel_ratio(ratio)))

@@ -12,6 +12,7 @@ pub mod data;
 pub mod drawing;
 pub mod experiment;
 pub mod keras;
+pub mod story;
 
 pub use data::{make_dataset, TimeseriesGenerator};
 pub use drawing::{data_bounds, plot_css_properties, LossHistory, PlotView, Plotter};

@@ -1208,6 +1208,8 @@ async function suite(label, webgpu, base) {
     await p.close();
   });
 
+  await (await import('./story.mjs')).storyChecks({ check, assert, context, base, label, figures, root: ROOT });
+
   await check('no console errors or page errors', async () => {
     assert(problems.length === 0, problems.slice(0, 3).join(' | '));
   });
