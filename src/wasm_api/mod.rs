@@ -10,6 +10,7 @@
 
 pub mod drawing;
 pub mod experiment;
+pub mod export;
 pub mod keras;
 
 pub use drawing::{data_bounds, plot_css_properties, LossHistory, PlotView, Plotter};

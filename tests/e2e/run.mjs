@@ -1056,6 +1056,8 @@ async function suite(label, webgpu, base) {
     await p.close();
   });
 
+  await (await import('./embed.mjs')).embedChecks({ check, assert, context, base, webgpu, Skip, root: ROOT, dist: DIST });
+
   await check('no console errors or page errors', async () => {
     assert(problems.length === 0, problems.slice(0, 3).join(' | '));
   });
