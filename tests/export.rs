@@ -265,3 +265,60 @@ fn a_malformed_file_is_refused_with_a_message() {
         assert!(!e.is_empty() && e.contains(words), "{text:.40}: {e}");
     }
 }
+
+/// Real Keras 3 takes the exported weights with `set_weights` and predicts what nnplay
+/// predicts. Needs `.venv-keras` (`make fixtures`); says `skipped` without it.
+#[test]
+fn keras_set_weights_takes_the_exported_weights() {
+    use std::io::Write;
+    use std::path::Path;
+    use std::process::Command;
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-keras/bin/python");
+    if !python.exists() {
+        let _ = writeln!(std::io::stderr(), "skipped: no .venv-keras (make fixtures)");
+        return;
+    }
+    let config = curved();
+    let mut e = Experiment::new_cpu(config.clone()).unwrap();
+    e.train_blocking(30).unwrap();
+    let r = pollster::block_on(e.record()).unwrap();
+    let xs: Vec<f32> = (0..9).map(|i| -1.0 + 0.25 * i as f32).collect();
+    let ours = pollster::block_on(e.predict(&xs)).unwrap();
+    let dir = std::env::temp_dir().join(format!("nnplay-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let weights = dir.join("weights.json");
+    std::fs::write(&weights, export::keras_weights_json(&r.final_weights)).unwrap();
+    let layers: Vec<String> = config
+        .model
+        .layers
+        .iter()
+        .map(|l| format!("keras.layers.Dense({}, activation='{}')", l.units, l.activation))
+        .collect();
+    let script = format!(
+        "import json, numpy as np, keras\n\
+         model = keras.Sequential([keras.Input((1,)), {}])\n\
+         model.set_weights([np.array(w, 'float32') for w in json.load(open({:?}))])\n\
+         print(json.dumps(model.predict(np.array({:?}, 'float32').reshape(-1, 1), verbose=0).ravel().tolist()))\n",
+        layers.join(", "),
+        weights.display().to_string(),
+        xs,
+    );
+    let out = Command::new(&python)
+        .args(["-c", &script])
+        .env("KERAS_BACKEND", "jax")
+        .env("JAX_PLATFORMS", "cpu")
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let theirs: Vec<f32> = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(theirs.len(), ours.len());
+    for (a, b) in theirs.iter().zip(&ours) {
+        assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "Keras {a}, nnplay {b}");
+    }
+}

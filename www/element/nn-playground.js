@@ -219,7 +219,7 @@ export class NnPlayground extends HTMLElement {
   async record() {
     await this.#ready;
     await this.#changes;
-    return JSON.parse(await this.#exclusive(() => this.#engine.record()));
+    return JSON.parse(await this.#exclusive(() => this.#live().record()));
   }
 
   /**
@@ -398,6 +398,12 @@ export class NnPlayground extends HTMLElement {
     this.#emit('backend', { backend: engine.backend, line: engine.backendLine });
   }
 
+  /** The engine, or a thrown message when no experiment could be built. */
+  #live() {
+    if (!this.#engine) throw new Error(this.#ui?.msg.textContent || 'no experiment');
+    return this.#engine;
+  }
+
   #state() {
     const run = this.#run;
     return { step: run?.steps ?? 0, loss: run?.last };
@@ -443,9 +449,10 @@ export class NnPlayground extends HTMLElement {
       run.first ??= v;
       if (!run.diverged && (!Number.isFinite(v) || (run.first > 0 && v > EXPLODE * run.first))) {
         run.diverged = true;
-        run.steps += i + 1;
-        run.last = v;
-        await this.#diverged(run.steps - 1, v);
+        const at = run.steps + i;
+        run.steps += k;
+        run.last = losses[k - 1];
+        await this.#diverged(at, v);
         return false;
       }
     }
@@ -737,7 +744,7 @@ export class NnPlayground extends HTMLElement {
     const name = 'nnplay-' + kind;
     if (kind === 'config') return this.#download(`${name}.json`, nn.normalizeConfig(JSON.stringify(this.#config)));
     await this.#changes;
-    const rec = await this.#exclusive(() => this.#engine.record());
+    const rec = await this.#exclusive(() => this.#live().record());
     if (kind === 'record') this.#download('nnplay-run.json', rec);
     else if (kind === 'weights') this.#download(`${name}.json`, nn.exportWeights(rec));
     else if (kind === 'script') this.#download('nnplay_replay.py', nn.kerasReplayScript(rec));
