@@ -385,8 +385,12 @@ pub fn config_from_attributes(attrs: &[(String, String)]) -> Result<Config> {
             "n" => v["data"]["n"] = whole(name, raw)?,
             "noise" => v["data"]["noise"] = number(name, raw)?,
             "layers" => v["model"]["layers"] = layers_of(raw)?,
-            "loss" => v["loss"] = raw.into(),
+            "loss" => v["loss"] = crate::Loss::from_name(raw)?.name().into(),
             "optimizer" => {
+                let names: Vec<&str> = crate::OPTIMIZERS.iter().map(|o| o.name).collect();
+                if !names.contains(&raw) {
+                    return Err(Error::unknown("optimizer", raw, &names));
+                }
                 if v["optimizer"]["name"] != raw {
                     v["optimizer"] = serde_json::json!({ "name": raw });
                 }
@@ -400,7 +404,7 @@ pub fn config_from_attributes(attrs: &[(String, String)]) -> Result<Config> {
                 }
             }
             "seed" => v["seed"] = whole(name, raw)?,
-            "backend" => v["backend"] = raw.into(),
+            "backend" => v["backend"] = crate::BackendChoice::from_name(raw)?.name().into(),
             _ => unreachable!("every attribute of ATTRIBUTES is handled"),
         }
     }
@@ -435,7 +439,10 @@ pub fn attribute_values(config: &Config) -> Vec<(String, String)> {
         ("layers", layers.join(", ")),
         ("loss", config.loss.name().to_string()),
         ("optimizer", text(&v["optimizer"]["name"])),
-        ("learning-rate", config.optimizer.learning_rate().to_string()),
+        (
+            "learning-rate",
+            config.optimizer.learning_rate().to_string(),
+        ),
         ("steps", config.training.steps.to_string()),
         ("batch-size", batch),
         ("seed", config.seed.to_string()),
