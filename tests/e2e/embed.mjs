@@ -148,6 +148,32 @@ export async function embedChecks({ check, assert, context, base, webgpu, Skip, 
     await page.close();
   });
 
+  await check('embed: a diverging run fires `diverged`, says so and stops; CSS custom properties theme the element', async () => {
+    const { page, errors } = await open(context, base, 'embed-diverge.html', authorPage(`
+      <nn-playground id="p" learning-rate="5" backend="cpu" style="--nn-accent: #123456; --nn-accent-fg: #ffffff"></nn-playground>`));
+    const r = await page.evaluate(async () => {
+      const el = document.getElementById('p');
+      await el.ready;
+      let diverged = null;
+      el.addEventListener('diverged', (e) => { diverged = e.detail; });
+      const done = await el.step(300);
+      const root = el.shadowRoot;
+      return {
+        diverged, done,
+        msg: root.querySelector('.msg').textContent, role: root.querySelector('.msg').getAttribute('role'),
+        playDisabled: root.querySelector('.primary').disabled,
+        accent: getComputedStyle(root.querySelector('.primary')).backgroundColor,
+      };
+    });
+    assert(r.diverged && r.diverged.step < 300, `no diverged event: ${JSON.stringify(r)}`);
+    assert(r.done.step < 300, `training went on after diverging: ${r.done.step} steps`);
+    assert(r.role === 'alert' && /diverged/.test(r.msg), `message: ${r.msg}`);
+    assert(r.playDisabled, 'Play is still enabled after diverging');
+    assert(r.accent === 'rgb(18, 52, 86)', `--nn-accent gave ${r.accent}`);
+    noErrors(errors);
+    await page.close();
+  });
+
   await check('embed: an element added after load and one removed while playing leave no loop and no error', async () => {
     const { page, errors } = await open(context, base, 'embed-life.html', authorPage('<nn-playground id="first" steps="100000"></nn-playground>'));
     const r = await page.evaluate(async () => {
@@ -328,6 +354,42 @@ export async function embedChecks({ check, assert, context, base, webgpu, Skip, 
     assert(/set_weights/.test(got.script) && /train_on_batch/.test(got.script), 'the script does not replay');
     const rows = got.csv.trim().split('\n').filter((l) => !l.startsWith('#'));
     assert(rows[0] === 'x,y' && rows.length === 201, `CSV: ${rows.length} lines`);
+    noErrors(errors);
+    await page.close();
+  });
+
+  await check('embed: "copy embed code" gives an element and an iframe that both show the experiment', async () => {
+    const { page, errors } = await open(context, base, 'embed-share.html', authorPage('<div id="box"></div><p id="status"></p>'));
+    const r = await page.evaluate(async () => {
+      const nn = await import('./pkg/nnplay.js');
+      const { installShare } = await import('./www/share.js');
+      const config = JSON.parse(nn.normalizeConfig(JSON.stringify({ seed: 8, data: { kind: 'sine' }, model: { layers: [{ units: 5, activation: 'tanh' }, { units: 1 }] } })));
+      let shown = '';
+      installShare(document.getElementById('box'), {
+        wasm: nn, getConfig: () => config, getRecord: async () => '', importConfig: async () => true,
+        lang: () => 'en', status: (text) => { shown = text; },
+      });
+      document.querySelector('[data-share="embed"]').click();
+      await new Promise((res) => setTimeout(res, 300));
+      return { code: document.querySelector('[data-share="code"]').value, shown, config };
+    });
+    const element = /<nn-playground[^>]*><\/nn-playground>/.exec(r.code)?.[0];
+    const iframe = /<iframe src="([^"]+)"/.exec(r.code)?.[1];
+    assert(element && iframe && /nn-playground\.js/.test(r.code), `embed code: ${r.code.slice(0, 200)}`);
+    assert(r.shown.length > 0, 'no message after copying');
+    // The element form, pasted into an author's page, shows the same config.
+    const pasted = await open(context, base, 'embed-pasted.html', authorPage(element));
+    const fromElement = await pasted.page.evaluate(async () => { const el = document.querySelector('nn-playground'); await el.ready; return el.config; });
+    assert(JSON.stringify(fromElement) === JSON.stringify(r.config), `the element form gave ${JSON.stringify(fromElement).slice(0, 120)}`);
+    noErrors(pasted.errors);
+    await pasted.page.close();
+    // The iframe form: embed.html with the experiment in its hash.
+    const framed = await context.newPage();
+    await framed.goto(iframe.replace(/&amp;/g, '&'));
+    await framed.waitForFunction(() => document.querySelector('nn-playground')?.config, undefined, { timeout: 30000 });
+    const fromFrame = await framed.evaluate(() => document.querySelector('nn-playground').config);
+    assert(JSON.stringify(fromFrame) === JSON.stringify(r.config), `the iframe form gave ${JSON.stringify(fromFrame).slice(0, 120)}`);
+    await framed.close();
     noErrors(errors);
     await page.close();
   });

@@ -48,6 +48,7 @@ legend{font-size:.85rem;font-weight:600}
 @container (min-width:560px){.stage.two{grid-template-columns:3fr 2fr}}
 figure{margin:0}
 canvas{display:block;width:100%;aspect-ratio:4/3}
+.stage:not(.two) canvas{aspect-ratio:16/9}
 .grid{list-style:none;margin:.4rem 0;padding:0;display:grid;gap:.3rem;grid-template-columns:repeat(2,1fr)}
 @container (min-width:480px){.grid{grid-template-columns:repeat(5,1fr)}}
 .grid p{margin:0;font-size:.75rem;color:var(--m);text-align:center}
@@ -179,13 +180,18 @@ export class NnPlayground extends HTMLElement {
         if (!this.#run || this.#run.diverged) break;
         const gen = this.#gen;
         const t0 = performance.now();
+        let stopped = false;
         while (left > 0 && performance.now() - t0 < budget()) {
           const k = Math.min(left, this.#chunk(t0), this.#boundary() - this.#run.steps);
-          if (!(await this.#advance(k))) return this.#state();
+          if (!(await this.#advance(k))) {
+            stopped = true;
+            break;
+          }
           left -= k;
         }
         if (gen !== this.#gen) return this.#state();
         await this.#frameDone();
+        if (stopped) break;
         if (left > 0) await new Promise((r) => setTimeout(r, 0));
       }
       return this.#state();
