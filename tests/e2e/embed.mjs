@@ -394,6 +394,24 @@ export async function embedChecks({ check, assert, context, base, webgpu, Skip, 
     await page.close();
   });
 
+  await check('embed: the README\'s Embedding example runs as written', async () => {
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
+    const at = readme.indexOf('\n## Embedding');
+    const html = at < 0 ? null : /```html\n([\s\S]*?)```/.exec(readme.slice(at))?.[1];
+    assert(html, 'README has no ```html block under "## Embedding"');
+    const { page, errors } = await open(context, base, 'readme-embed.html', `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>README</title></head><body>${html}</body></html>`);
+    const r = await page.evaluate(async () => {
+      const els = [...document.querySelectorAll('nn-playground')];
+      await Promise.all(els.map((e) => e.ready));
+      const out = [];
+      for (const e of els) out.push((await e.step(5)).step);
+      return { n: els.length, steps: out, layers: els.map((e) => e.config.model.layers.length) };
+    });
+    assert(r.n === 2 && r.steps.every((s) => s >= 5) && r.layers.join() === '1,2', JSON.stringify(r));
+    noErrors(errors);
+    await page.close();
+  });
+
   await check('embed: the demo tutorial\'s playgrounds all train', async () => {
     const p = await context.newPage();
     const errors = [];

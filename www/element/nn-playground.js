@@ -650,6 +650,7 @@ export class NnPlayground extends HTMLElement {
     for (const el of ui.root.querySelectorAll('[data-w]')) el.textContent = word(lang, el.dataset.w);
     for (const el of ui.root.querySelectorAll('[data-wl]')) el.setAttribute('aria-label', word(lang, el.dataset.wl));
     this.#fields();
+    if (this.#run) this.#stats();
     this.#repaint();
   }
 
