@@ -46,6 +46,13 @@ cp www/trainer.js www/worker.js "$OUT/"
 # nnplay.d.ts keeps the doc comments; the module that pages download goes without.
 node scripts/strip-glue.mjs "$OUT"
 
+# The <nn-playground> element beside nnplay.js (`import './pkg/nn-playground.js'`), and the
+# pages that use it: the iframe form (embed.html) and the demo tutorial, beside pkg/.
+mkdir -p "$OUT/element"
+cp www/element/*.js "$OUT/element/"
+echo "export * from './element/nn-playground.js';" > "$OUT/nn-playground.js"
+cp embed.html tutorial.html "$(dirname "$OUT")/"
+
 # package.json from Cargo.toml's name, version, description and licence.
 cargo metadata --format-version 1 --no-deps --offline | node -e '
 const fs = require("fs");
@@ -73,3 +80,5 @@ process.stdin.on("data", (d) => (s += d)).on("end", () => {
 js_kb="$(gzip -9c "$OUT/nnplay.js" | wc -c)"
 wasm_kb="$(gzip -9c "$OUT/nnplay_bg.wasm" | wc -c)"
 echo "package: nnplay.js $((js_kb / 1024)) KB + nnplay_bg.wasm $((wasm_kb / 1024)) KB gzipped"
+element_b="$(cat "$OUT/nn-playground.js" "$OUT"/element/*.js | gzip -9c | wc -c)"
+echo "package: the <nn-playground> element $((element_b / 1024)) KB gzipped"

@@ -40,6 +40,7 @@ pub mod config;
 pub mod data;
 pub mod engine;
 pub mod error;
+pub mod export;
 pub mod init;
 pub mod layers;
 pub mod limits;

@@ -11,6 +11,7 @@
 pub mod data;
 pub mod drawing;
 pub mod experiment;
+pub mod export;
 pub mod keras;
 pub mod story;
 

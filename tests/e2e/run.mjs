@@ -1209,6 +1209,7 @@ async function suite(label, webgpu, base) {
   });
 
   await (await import('./story.mjs')).storyChecks({ check, assert, context, base, label, figures, root: ROOT });
+  await (await import('./embed.mjs')).embedChecks({ check, assert, context, base, webgpu, Skip, root: ROOT, dist: DIST });
 
   await check('no console errors or page errors', async () => {
     assert(problems.length === 0, problems.slice(0, 3).join(' | '));
