@@ -765,6 +765,11 @@ fn step(
     t: u64,
 ) -> f32 {
     let shapes: &[LayerShape] = plan.shapes;
+    if let ([s], [layer]) = (shapes, &mut *layers) {
+        if s.inputs == 1 && s.units == 1 && (8..=SMALL_GEMM).contains(&rows) {
+            return one_unit_step(x, y, s.activation, plan, layer, t);
+        }
+    }
     for (l, s) in shapes.iter().enumerate() {
         let (done, rest) = acts.split_at_mut(l);
         let input = done.last().map_or(x, ActData::output);
@@ -834,4 +839,110 @@ fn step(
         }
     }
     value
+}
+
+/// [`step`] for one `Dense(1)` on one input (the tutorial's model) in one pass over the batch:
+/// the forward pass, the loss and its gradient, and the gradient sums, element by element. The
+/// sums keep the kernels' lanes (the loss's four in `f64`, the products' and the bias's eight)
+/// and their tails, so the bits are those of the kernels run one after another. Needs at least
+/// 8 rows (fewer take the products' one-row path) and at most [`SMALL_GEMM`].
+fn one_unit_step(
+    x: &[f32],
+    y: &[f32],
+    act: Activation,
+    plan: &StepPlan<'_>,
+    layer: &mut LayerData,
+    t: u64,
+) -> f32 {
+    let (w, b) = (
+        layer.kernel.value[0],
+        layer.bias.as_ref().map(|b| b.value[0]),
+    );
+    let sums = match (act, plan.loss) {
+        (Activation::Linear, Loss::Mse) => {
+            one_unit_pass(x, y, w, b, |z| (z, 1.0), |e| (e * e, 2.0 * e))
+        }
+        (act, loss) => one_unit_pass(
+            x,
+            y,
+            w,
+            b,
+            |z| {
+                let a = act.forward(z);
+                (a, act.derivative(z, a))
+            },
+            |e| (loss.element(e), loss.element_grad(e)),
+        ),
+    };
+    layer.kernel.grad[0] = sums.1;
+    update_slices(
+        plan.update,
+        &mut layer.kernel.value,
+        &layer.kernel.grad,
+        &mut layer.kernel.slots,
+        t,
+    );
+    if let Some(bias) = &mut layer.bias {
+        bias.grad[0] = sums.2;
+        update_slices(plan.update, &mut bias.value, &bias.grad, &mut bias.slots, t);
+    }
+    sums.0
+}
+
+/// The pass of [`one_unit_step`]: `act(z)` gives the activation and its derivative, `loss(e)`
+/// the loss of `e = a - y` and its derivative. Returns the mean loss and the kernel's and the
+/// bias's gradients.
+#[inline(always)]
+fn one_unit_pass(
+    x: &[f32],
+    y: &[f32],
+    w: f32,
+    b: Option<f32>,
+    act: impl Fn(f32) -> (f32, f32),
+    loss: impl Fn(f32) -> (f32, f32),
+) -> (f32, f32, f32) {
+    let n = x.len();
+    let scale = 1.0 / n.max(1) as f32;
+    // One element: its loss, its contribution to the kernel's gradient, and dz.
+    let element = |x: f32, y: f32| {
+        let z = match b {
+            Some(b) => x * w + b,
+            None => x * w,
+        };
+        let (a, da_dz) = act(z);
+        let (l, dl) = loss(a - y);
+        let dz = (dl * scale) * da_dz;
+        (l as f64, x * dz, dz)
+    };
+    let (mut loss4, mut dot8, mut sum8) = ([0.0f64; 4], [0.0f32; 8], [0.0f32; 8]);
+    let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
+    let (xr, yr) = (xc.remainder(), yc.remainder());
+    for (xs, ys) in xc.zip(yc) {
+        for l in 0..8 {
+            let (e, p, d) = element(xs[l], ys[l]);
+            loss4[l % 4] += e;
+            dot8[l] += p;
+            sum8[l] += d;
+        }
+    }
+    // The tails: the loss's lanes take a last group of four, the rest is summed in order.
+    let (mut loss_tail, mut dot_tail, mut sum_tail) = (-0.0f64, -0.0f32, -0.0f32);
+    let lanes4 = n / 4 * 4 - (n - xr.len());
+    for (i, (x, y)) in xr.iter().zip(yr).enumerate() {
+        let (e, p, d) = element(*x, *y);
+        if i < lanes4 {
+            loss4[i] += e;
+        } else {
+            loss_tail += e;
+        }
+        dot_tail += p;
+        sum_tail += d;
+    }
+    let lanes = |a: [f32; 8]| ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+    let loss_sum = (loss4[0] + loss4[2]) + (loss4[1] + loss4[3]) + loss_tail;
+    (
+        (loss_sum / n.max(1) as f64) as f32,
+        lanes(dot8) + dot_tail,
+        lanes(sum8) + sum_tail,
+    )
 }
