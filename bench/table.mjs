@@ -78,3 +78,24 @@ console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 table.slice(1).forEach((r) => console.log(line(r)));
 console.log(`(higher is better; peak = ${PEAK_GFLOPS} GFLOP/s fp32 for one core of the reference machine)`);
+
+// The engine's tutorial step against the same step written by hand (the peak on this machine)
+// and against TF.js.
+const tutorial = rows.get('tutorial_steps_per_s')?.values;
+const peak = rows.get('tutorial_peak_steps_per_s')?.values;
+if (tutorial && peak) {
+  const pct = (a, b) => (a == null || b == null || b === 0 ? '-' : `${((100 * a) / b).toFixed(0)}%`);
+  const [tfjsCpu, tfjsWasm] = [tutorial[2], tutorial[3]];
+  const steps = [['engine vs peak (tutorial step)', 'nnplay native', 'nnplay wasm']];
+  steps.push(['engine, steps/s', cell(tutorial[0], false), cell(tutorial[1], false)]);
+  steps.push(['hand-written peak, steps/s', cell(peak[0], false), cell(peak[1], false)]);
+  steps.push(['engine / peak', pct(tutorial[0], peak[0]), pct(tutorial[1], peak[1])]);
+  steps.push(['engine / TF.js cpu', ratio(tutorial[0], tfjsCpu), ratio(tutorial[1], tfjsCpu)]);
+  steps.push(['engine / TF.js wasm', ratio(tutorial[0], tfjsWasm), ratio(tutorial[1], tfjsWasm)]);
+  const w = [0, 1, 2].map((c) => Math.max(...steps.map((r) => r[c].length)));
+  console.log();
+  steps.forEach((r, i) => {
+    console.log(r.map((v, c) => (c === 0 ? v.padEnd(w[c]) : v.padStart(w[c]))).join('  '));
+    if (i === 0) console.log(w.map((n) => '-'.repeat(n)).join('  '));
+  });
+}

@@ -4,9 +4,10 @@
 //   node bench/wasm_bench.mjs [--pkg DIR] [--seconds S]
 //
 // DIR (default target/bench-pkg) holds the `wasm-bindgen --target nodejs` output that
-// scripts/bench-wasm.sh builds. The timing happens inside wasm: `benchTutorial(steps)` returns
-// steps per second, `benchMlp(batch, reps)` GFLOP/s; this script only picks counts that last
-// about S seconds (default 2).
+// scripts/bench-wasm.sh builds. The timing happens inside wasm: `benchTutorial(steps)`,
+// `benchPeak(steps)` (the tutorial's step written by hand, the peak) and `benchSine(opt, steps)`
+// return steps per second, `benchMlp(batch, reps)` GFLOP/s; this script only picks counts that
+// last about S seconds (default 2).
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,10 +27,18 @@ const nnplay = require(path.join(pkg, 'nnplay.js'));
 const emit = (name, value, unit) => console.log(JSON.stringify({ name, value, unit }));
 
 // Steps per second from a short probe, then a run sized to last about SECONDS.
+async function rate(name, run, probeSteps) {
+  const probe = await run(probeSteps);
+  const steps = Math.max(probeSteps, Math.round(probe * SECONDS));
+  emit(name, await run(steps), 'steps/s');
+}
+
 async function tutorial() {
-  const probe = await nnplay.benchTutorial(50000);
-  const steps = Math.max(50000, Math.round(probe * SECONDS));
-  emit('wasm_tutorial_steps_per_s', await nnplay.benchTutorial(steps), 'steps/s');
+  await rate('wasm_tutorial_steps_per_s', (n) => nnplay.benchTutorial(n), 50000);
+  await rate('wasm_tutorial_peak_steps_per_s', (n) => nnplay.benchPeak(n), 200000);
+  for (const opt of ['sgd', 'adam']) {
+    await rate(`wasm_sine16_${opt}_steps_per_s`, (n) => nnplay.benchSine(opt, n), 2000);
+  }
 }
 
 // Same FLOP count as the TF.js peer: 2*B*(1*256 + 256*256 + 256*1) per matmul pass, three passes.

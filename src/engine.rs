@@ -37,24 +37,62 @@ pub struct TrainingState {
     pub iterations: u64,
 }
 
-struct Param {
-    value: Buf,
-    grad: Buf,
-    slots: Vec<Buf>,
+/// A parameter's buffers: its value, its gradient and its optimizer state arrays.
+pub struct ParamBufs {
+    /// The weight.
+    pub value: Buf,
+    /// Its gradient, written by the backward pass.
+    pub grad: Buf,
+    /// The optimizer's state arrays ([`Optimizer::slots`] of them), each of the weight's shape.
+    pub slots: Vec<Buf>,
 }
 
-struct LayerBufs {
-    kernel: Param,
-    bias: Option<Param>,
+/// A layer's parameters.
+pub struct LayerBufs {
+    /// The kernel, `(inputs, units)`.
+    pub kernel: ParamBufs,
+    /// The bias, `(1, units)`, when the layer has one.
+    pub bias: Option<ParamBufs>,
 }
 
-/// Activations and gradients for one batch size.
-struct Workspace {
-    rows: usize,
-    z: Vec<Buf>,
-    a: Vec<Buf>,
-    da: Vec<Buf>,
-    dz: Vec<Buf>,
+/// Activations and gradients for one batch size, one of each per layer, each `(rows, units)`.
+/// For a linear layer `a` is `z` and `dz` is `da` (the same buffers).
+pub struct Workspace {
+    /// The batch size.
+    pub rows: usize,
+    /// Pre-activations.
+    pub z: Vec<Buf>,
+    /// Activations (the layer's outputs).
+    pub a: Vec<Buf>,
+    /// Gradients with respect to the outputs.
+    pub da: Vec<Buf>,
+    /// Gradients with respect to the pre-activations.
+    pub dz: Vec<Buf>,
+}
+
+/// One training step laid out over a backend's buffers, for a backend that runs whole steps
+/// itself ([`Backend::run_steps`]): the same forward pass, loss, backward pass and update as
+/// the operations the engine records otherwise, in the same order.
+pub struct StepPlan<'a> {
+    /// The layers' shapes.
+    pub shapes: &'a [LayerShape],
+    /// The layers' parameters.
+    pub layers: &'a [LayerBufs],
+    /// The workspaces the batches use.
+    pub workspaces: &'a [Workspace],
+    /// Per loaded batch: its inputs, its targets and the index of its workspace. Step `i` of
+    /// a run from `first` uses batch `(first + i) mod batches.len()`.
+    pub batches: &'a [(Buf, Buf, usize)],
+    /// The loss.
+    pub loss: Loss,
+    /// The update.
+    pub update: &'a Coefficients,
+    /// The loss log: step `i`'s loss goes to `log[cursor]`, then the cursor moves on.
+    pub log: Buf,
+    /// The loss log's cursor.
+    pub cursor: Counter,
+    /// The optimizer's iteration count, incremented before each update.
+    pub iterations: Counter,
 }
 
 /// Batches resident on the device.
@@ -211,7 +249,7 @@ impl<B: Backend> Engine<B> {
         Ok(())
     }
 
-    fn params(&self) -> impl Iterator<Item = &Param> {
+    fn params(&self) -> impl Iterator<Item = &ParamBufs> {
         self.layers
             .iter()
             .flat_map(|l| std::iter::once(&l.kernel).chain(l.bias.as_ref()))
@@ -481,6 +519,40 @@ impl<B: Backend> Engine<B> {
         Ok(())
     }
 
+    /// Hands `steps` steps from batch `first` to the backend as one [`StepPlan`]; `false` when
+    /// the backend records them operation by operation instead, or when the batches' workspaces
+    /// do not all fit the memory budget at once (the recorded steps then make them in turn).
+    fn run_steps(&mut self, steps: usize, first: usize) -> Result<bool> {
+        if !self.backend.runs_steps() {
+            return Ok(false);
+        }
+        for i in 0..self.train.x.len() {
+            let rows = self.backend.shape(self.train.x[i]).0;
+            self.workspace(rows)?;
+        }
+        let mut batches = Vec::with_capacity(self.train.x.len());
+        for (x, y) in self.train.x.iter().zip(&self.train.y) {
+            let rows = self.backend.shape(*x).0;
+            let Some(w) = self.workspaces.iter().position(|w| w.rows == rows) else {
+                return Ok(false);
+            };
+            batches.push((*x, y.expect("train batches have y"), w));
+        }
+        let plan = StepPlan {
+            shapes: &self.shapes,
+            layers: &self.layers,
+            workspaces: &self.workspaces,
+            batches: &batches,
+            loss: self.loss,
+            update: &self.update,
+            log: self.log,
+            cursor: self.cursor,
+            iterations: self.iterations,
+        };
+        self.backend.run_steps(&plan, first, steps)?;
+        Ok(true)
+    }
+
     /// Uploads batches for training, reusing device buffers whose shapes match.
     ///
     /// # Errors
@@ -588,14 +660,16 @@ impl<B: Backend> Engine<B> {
     /// Records `chunk` steps, then reads their losses back (with the whole training state
     /// when the device can be lost, kept as the checkpoint to recover from).
     async fn train_chunk(&mut self, chunk: usize, first: usize) -> Result<Vec<f32>> {
-        let n = self.train.x.len();
-        for i in 0..chunk {
-            let b = (first + i) % n;
-            let (x, y) = (
-                self.train.x[b],
-                self.train.y[b].expect("train batches have y"),
-            );
-            self.record_step(x, y)?;
+        if !self.run_steps(chunk, first)? {
+            let n = self.train.x.len();
+            for i in 0..chunk {
+                let b = (first + i) % n;
+                let (x, y) = (
+                    self.train.x[b],
+                    self.train.y[b].expect("train batches have y"),
+                );
+                self.record_step(x, y)?;
+            }
         }
         let mut bufs = vec![self.log];
         if self.backend.can_be_lost() {
@@ -776,8 +850,8 @@ fn check_buffer<B: Backend>(backend: &B, floats: usize, what: &str) -> Result<()
     Ok(())
 }
 
-fn new_param<B: Backend>(b: &mut B, rows: usize, cols: usize, slots: usize) -> Param {
-    Param {
+fn new_param<B: Backend>(b: &mut B, rows: usize, cols: usize, slots: usize) -> ParamBufs {
+    ParamBufs {
         value: b.alloc(rows, cols),
         grad: b.alloc(rows, cols),
         slots: (0..slots).map(|_| b.alloc(rows, cols)).collect(),

@@ -16,6 +16,7 @@ pub mod cpu;
 pub mod gpu;
 
 use crate::activation::Activation;
+use crate::engine::StepPlan;
 use crate::error::{Error, Result};
 use crate::loss::Loss;
 use crate::optim::Coefficients;
@@ -221,6 +222,26 @@ pub trait Backend {
         slots: &[Buf],
         iterations: Counter,
     ) -> Result<()>;
+
+    /// Whether this backend runs whole training steps itself ([`Backend::run_steps`]).
+    fn runs_steps(&self) -> bool {
+        false
+    }
+
+    /// Runs `steps` training steps of `plan`, step `i` on batch `(first + i) mod batches`,
+    /// with results equal bit for bit to the operations the engine records otherwise (the CPU
+    /// runs them over plain slices, checking the plan once rather than each operation).
+    ///
+    /// # Errors
+    /// As the recorded operations: shape mismatches, a full loss log; [`crate::Error::Backend`]
+    /// from a backend that does not run whole steps.
+    fn run_steps(&mut self, plan: &StepPlan<'_>, first: usize, steps: usize) -> Result<()> {
+        let _ = (plan, first, steps);
+        Err(Error::Backend(format!(
+            "the {} backend records steps operation by operation",
+            self.kind().name()
+        )))
+    }
 
     /// Sends recorded work to the device (a no-op on the CPU).
     fn submit(&mut self);

@@ -1,13 +1,20 @@
-//! `nnplay-bench`: native figures for `make bench` (with `--json`, one JSON line per figure).
+//! `nnplay-bench`: native figures for `make bench` (with `--json`, one JSON line per figure;
+//! with `--only WORD`, only the workloads whose names contain WORD: tutorial, sine, mlp, gpu).
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    use nnplay::bench::{mlp_cpu, mlp_forward_cpu};
-    use nnplay::run::Experiment;
+    use nnplay::bench::{engine_rate, mlp_cpu, mlp_forward_cpu, peak_rate, sine_config};
     use nnplay::Config;
     use std::time::Instant;
 
-    let json = std::env::args().any(|a| a == "--json");
+    let args: Vec<String> = std::env::args().collect();
+    let json = args.iter().any(|a| a == "--json");
+    // `--only WORD` runs the workloads whose names contain WORD (e.g. to profile one).
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1).cloned());
+    let wanted = |name: &str| only.as_deref().is_none_or(|w| name.contains(w));
     let start = Instant::now();
     let now_ms = move || start.elapsed().as_secs_f64() * 1000.0;
     let emit = |name: &str, value: f64, unit: &str| {
@@ -18,23 +25,33 @@ fn main() {
         }
     };
     let run = || -> nnplay::Result<()> {
-        let mut e = Experiment::new_cpu(Config::default())?;
-        e.train_blocking(10_000)?;
-        let steps = 2_000_000;
-        let t0 = now_ms();
-        e.train_blocking(steps)?;
-        let secs = (now_ms() - t0) / 1000.0;
-        emit(
-            "native_tutorial_steps_per_s",
-            steps as f64 / secs,
-            "steps/s",
-        );
-        let (gflop, secs) = mlp_cpu(1024, 40, now_ms)?;
-        emit("native_mlp_b1024_gflops", gflop / secs, "GFLOP/s");
-        emit("native_mlp_b1024_steps_per_s", 40.0 / secs, "steps/s");
-        let (gflop, secs) = mlp_forward_cpu(1024, 100, now_ms)?;
-        emit("native_mlp_b1024_forward_gflops", gflop / secs, "GFLOP/s");
-        gpu_rows(&emit, &now_ms)
+        if wanted("tutorial") {
+            let rate = engine_rate(Config::default(), 2_000_000, now_ms)?;
+            emit("native_tutorial_steps_per_s", rate, "steps/s");
+            let peak = peak_rate(4_000_000, now_ms)?;
+            emit("native_tutorial_peak_steps_per_s", peak, "steps/s");
+        }
+        for opt in ["sgd", "adam"] {
+            let name = format!("native_sine16_{opt}_steps_per_s");
+            if wanted(&name) {
+                emit(
+                    &name,
+                    engine_rate(sine_config(opt)?, 200_000, now_ms)?,
+                    "steps/s",
+                );
+            }
+        }
+        if wanted("mlp") {
+            let (gflop, secs) = mlp_cpu(1024, 40, now_ms)?;
+            emit("native_mlp_b1024_gflops", gflop / secs, "GFLOP/s");
+            emit("native_mlp_b1024_steps_per_s", 40.0 / secs, "steps/s");
+            let (gflop, secs) = mlp_forward_cpu(1024, 100, now_ms)?;
+            emit("native_mlp_b1024_forward_gflops", gflop / secs, "GFLOP/s");
+        }
+        if wanted("gpu") {
+            gpu_rows(&emit, &now_ms)?;
+        }
+        Ok(())
     };
     if let Err(e) = run() {
         eprintln!("nnplay-bench: {e}");

@@ -192,6 +192,21 @@ pub fn bench_tutorial(steps: u32) -> Result<f64, JsError> {
     Ok(steps as f64 / dt)
 }
 
+/// Benchmark: steps per second of the tutorial's step written by hand over plain slices (the
+/// peak beside `benchTutorial`), over `steps` steps, inside wasm.
+#[wasm_bindgen(js_name = benchPeak)]
+pub fn bench_peak(steps: u32) -> Result<f64, JsError> {
+    crate::bench::peak_rate(steps as usize, now_ms).map_err(js)
+}
+
+/// Benchmark: steps per second of the page's sine network (16 `tanh` units, full batch) with
+/// `optimizer` (`"sgd"` or `"adam"`), over `steps` steps, inside wasm.
+#[wasm_bindgen(js_name = benchSine)]
+pub fn bench_sine(optimizer: &str, steps: u32) -> Result<f64, JsError> {
+    let config = crate::bench::sine_config(optimizer).map_err(js)?;
+    crate::bench::engine_rate(config, steps as usize, now_ms).map_err(js)
+}
+
 /// Benchmark: GFLOP/s of training steps of an MLP 1-256-256-1 (relu, mse, SGD) at batch
 /// `batch`, over `reps` steps, inside wasm.
 #[wasm_bindgen(js_name = benchMlp)]
