@@ -575,6 +575,8 @@ impl Sequential {
             &weights,
             Loss::Mse,
             Optimizer::default(),
+            // The model's size is not known yet: only the adapter decides.
+            None,
         );
         Ok(rt.await?.status().clone())
     }
