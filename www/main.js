@@ -158,6 +158,9 @@ async function start() {
   applyI18n();
   updateSpeedText();
   buildGrid();
+  // Without settings in the address, the default experiment is built at once, in the Worker,
+  // while this page's copy of the engine loads (the Worker fills in the defaults itself).
+  const early = !location.hash && !query.backend ? build({}).catch(() => null) : null;
 
   try {
     app.wasm = await wasmReady();
@@ -188,9 +191,13 @@ async function start() {
   const linked = configFromUrl();
   let config = linked.config ?? withQueryBackend(app.defaults);
   let problem = linked.problem;
-  let trainer;
+  let trainer = early ? await early : null;
+  if (trainer && (problem || !same(trainer.config, config))) {
+    trainer.dispose();
+    trainer = null;
+  }
   try {
-    trainer = await build(config);
+    trainer ??= await build(config);
   } catch (e) {
     if (config === app.defaults || !linked.config) throw e;
     problem = ui.message(e);
