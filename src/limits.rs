@@ -31,6 +31,10 @@ pub const MAX_LEARNING_RATE: f64 = 1000.0;
 /// recorded and submitted in chunks of this many, with one read-back per chunk.
 pub const LOSS_LOG_CAPACITY: usize = 1024;
 
+/// A run has diverged at the first loss that is not finite or is more than this many times
+/// the run's first loss (page, element and CLI: `run::diverged_at`).
+pub const DIVERGENCE_FACTOR: f32 = 1e6;
+
 /// The most rows one batch of `evaluate` or `predict` sends through the model at once: larger
 /// inputs are cut into batches of this size, so that their workspaces stay bounded.
 pub const MAX_EVAL_BATCH: usize = 4096;

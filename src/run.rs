@@ -5,6 +5,7 @@ use crate::backend::BackendKind;
 use crate::config::{BackendChoice, Config};
 use crate::data::Dataset;
 use crate::error::Result;
+use crate::limits::DIVERGENCE_FACTOR;
 use crate::loss::Loss;
 use crate::model::{BackendStatus, Sequential};
 use crate::optim::Optimizer;
@@ -243,14 +244,29 @@ impl Experiment {
     }
 }
 
-/// The index of the first non-finite loss, if any.
-pub fn first_non_finite(losses: &[f32]) -> Option<usize> {
-    losses.iter().position(|l| !l.is_finite())
+/// The divergence rule, one for every surface: the index of the first loss of `losses` that
+/// is not finite or exceeds [`DIVERGENCE_FACTOR`] times `first` (the run's first loss; a
+/// `first` that is not positive and finite only checks finiteness).
+pub fn diverged_at(losses: &[f32], first: f32) -> Option<usize> {
+    let limit = if first > 0.0 && first.is_finite() {
+        first * DIVERGENCE_FACTOR
+    } else {
+        f32::INFINITY
+    };
+    losses.iter().position(|l| !l.is_finite() || *l > limit)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn divergence_rule() {
+        assert_eq!(diverged_at(&[1.0, 2.0, 1e5], 1.0), None);
+        assert_eq!(diverged_at(&[1.0, 2.0, 1.5e6, f32::NAN], 1.0), Some(2));
+        assert_eq!(diverged_at(&[3.0, f32::INFINITY], 1.0), Some(1));
+        assert_eq!(diverged_at(&[1e30, f32::NAN], 0.0), Some(1));
+    }
 
     #[test]
     fn tutorial_run_learns_and_records() {
@@ -276,6 +292,6 @@ mod tests {
         let mut d = Experiment::new_cpu(Config::default()).unwrap();
         d.set_learning_rate(lr * 2.5).unwrap();
         let l = d.train_blocking(400).unwrap();
-        assert!(first_non_finite(&l).is_some() || l[399] > l[0] * 1e6);
+        assert!(diverged_at(&l, l[0]).is_some());
     }
 }

@@ -8,9 +8,6 @@
 // `build` ({config, backend}: the one experiment of this Worker), then the others. Messages out: {id, ok: true, value} or {id, ok: false, error}; `value` may hold
 // typed arrays, transferred rather than copied.
 
-// A loss this many times the first one (or a non-finite one) ends a chunk as diverged.
-const EXPLODE = 1e6;
-
 let engine = null;
 let exp = null;
 // What the page watches: the x values of the fitted curve, and the steps at which it wants a
@@ -133,13 +130,10 @@ function nextBoundary(done, logEvery, runSteps) {
 /** `{step, value}` of the first diverged loss of a chunk starting at step `at`, or null. */
 function divergence(losses, at) {
   if (at === 0 && losses.length) firstLoss = losses[0];
-  for (let i = 0; i < losses.length; i++) {
-    const v = losses[i];
-    if (!Number.isFinite(v) || (firstLoss > 0 && v > EXPLODE * firstLoss)) {
-      return { step: at + i, value: v, stableLearningRate: exp.stableLearningRate() };
-    }
-  }
-  return null;
+  // The core's rule: a loss that is not finite or too many times the first one.
+  const i = engine.divergedAt(losses, firstLoss ?? NaN);
+  if (i === undefined) return null;
+  return { step: at + i, value: losses[i], stableLearningRate: exp.stableLearningRate() };
 }
 
 function concat(parts) {

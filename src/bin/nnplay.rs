@@ -286,7 +286,8 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
                 say!("step {step:>7}  train cost: {cost}");
             }
         }
-        if let Some(step) = nnplay::run::first_non_finite(&losses) {
+        let first = losses.first().copied().unwrap_or(f32::NAN);
+        if let Some(step) = nnplay::run::diverged_at(&losses, first) {
             say!(
                 "the loss became {} at step {step}: the learning rate is too large (try {})",
                 losses[step],

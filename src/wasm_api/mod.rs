@@ -157,6 +157,14 @@ pub fn activation_names() -> Vec<String> {
     Activation::ALL.iter().map(|(n, _)| n.to_string()).collect()
 }
 
+/// The divergence rule (`nnplay::run::diverged_at`): the index in `losses` of the first loss
+/// that is not finite or exceeds the core's factor times `first` (the run's first loss), or
+/// `undefined`.
+#[wasm_bindgen(js_name = divergedAt)]
+pub fn diverged_at(losses: &[f32], first: f32) -> Option<u32> {
+    crate::run::diverged_at(losses, first).map(|i| i as u32)
+}
+
 /// A fresh random seed.
 #[wasm_bindgen(js_name = randomSeed)]
 pub fn random_seed() -> f64 {
