@@ -219,10 +219,25 @@ impl Experiment {
         })
     }
 
-    /// A learning rate below which this model's loss should stop diverging: for one linear
-    /// Dense layer under mse, 90 % of `2 / λ_max` of the loss's Hessian; otherwise a tenth
-    /// of the current rate.
+    /// A learning rate below which this model's loss should stop diverging, as offered to the
+    /// user: for one linear Dense layer under mse, 90 % of `2 / λ_max` of the loss's Hessian;
+    /// otherwise (or should that not be a positive number) a tenth of the current rate;
+    /// rounded down to two significant digits, so the offer stays on the stable side.
     pub fn stable_learning_rate(&self) -> f64 {
+        let lr = self.config.optimizer.learning_rate();
+        let raw = self.stable_learning_rate_unrounded();
+        let stable = if raw > 0.0 && raw.is_finite() {
+            raw
+        } else {
+            lr / 10.0
+        };
+        let mag = 10f64.powf(stable.log10().floor() - 1.0);
+        let rounded = (stable / mag).floor() * mag;
+        // Printed with two significant digits, as the user sees it.
+        format!("{rounded:.1e}").parse().unwrap_or(rounded)
+    }
+
+    fn stable_learning_rate_unrounded(&self) -> f64 {
         let lr = self.config.optimizer.learning_rate();
         let layers = self.model.layers();
         let single_linear = layers.len() == 1
@@ -259,6 +274,16 @@ pub fn diverged_at(losses: &[f32], first: f32) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stable_learning_rate_has_two_significant_digits() {
+        let e = Experiment::new_cpu(Config::default()).unwrap();
+        let lr = e.stable_learning_rate();
+        assert!(lr > 0.0 && lr <= e.stable_learning_rate_unrounded());
+        let s = format!("{lr:e}");
+        let mantissa = s.split('e').next().unwrap().replace(['.', '-'], "");
+        assert!(mantissa.len() <= 2, "{s}");
+    }
 
     #[test]
     fn divergence_rule() {

@@ -769,11 +769,8 @@ function diverged({ step: index, value, stableLearningRate }) {
   run.diverged = true;
   app.playing = false;
   setPlayButtons();
-  let stable = stableLearningRate;
-  if (!(stable > 0 && Number.isFinite(stable))) stable = app.config.optimizer.learning_rate / 10;
-  // Two significant digits, rounded down, so the offer stays on the stable side.
-  const mag = 10 ** (Math.floor(Math.log10(stable)) - 1);
-  stable = Number((Math.floor(stable / mag) * mag).toPrecision(2));
+  // The core's offer: positive, two significant digits, on the stable side.
+  const stable = stableLearningRate;
   const what = Number.isFinite(value) ? 'diverge.explode' : 'diverge.nan';
   $('diverge-text').textContent = `${t(what, { step: index, value: ui.short(value) })} ${t('diverge.advice', {
     lr: app.config.optimizer.learning_rate, stable,
