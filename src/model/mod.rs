@@ -503,21 +503,23 @@ impl Sequential {
                 .collect();
             self.runtime_mut("fit")?.load_train(&pairs)?;
             // Keras' running loss: the batch-size-weighted mean of the epoch's batches so far.
+            // Batch by batch when the callbacks want each batch, else the epoch in one call.
             let (mut total, mut seen) = (0.0f64, 0usize);
-            if callbacks.wants_batches() {
-                for (b, (x, _)) in pairs.iter().enumerate() {
-                    let loss = self.runtime_mut("fit")?.train(1, b).await?[0];
-                    total += loss as f64 * x.rows() as f64;
-                    seen += x.rows();
-                    callbacks
-                        .on_batch_end(b, (total / seen as f64) as f32)
-                        .await?;
-                }
+            let per_call = if callbacks.wants_batches() {
+                1
             } else {
-                let losses = self.runtime_mut("fit")?.train(pairs.len(), 0).await?;
-                for (loss, (x, _)) in losses.iter().zip(&pairs) {
-                    total += *loss as f64 * x.rows() as f64;
-                    seen += x.rows();
+                pairs.len()
+            };
+            let mut b = 0;
+            while b < pairs.len() {
+                for loss in self.runtime_mut("fit")?.train(per_call, b).await? {
+                    total += loss as f64 * pairs[b].0.rows() as f64;
+                    seen += pairs[b].0.rows();
+                    if per_call == 1 {
+                        let running = (total / seen as f64) as f32;
+                        callbacks.on_batch_end(b, running).await?;
+                    }
+                    b += 1;
                 }
             }
             let loss = (total / seen as f64) as f32;
