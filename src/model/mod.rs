@@ -527,21 +527,23 @@ impl Sequential {
                 .collect();
             self.runtime_mut("fit")?.load_train(&pairs)?;
             // Keras' running loss: the batch-size-weighted mean of the epoch's batches so far.
+            // Batch by batch when the callbacks want each batch, else the epoch in one call.
             let (mut total, mut seen) = (0.0f64, 0usize);
-            if callbacks.wants_batches() {
-                for (b, (x, _)) in pairs.iter().enumerate() {
-                    let loss = self.runtime_mut("fit")?.train(1, b).await?[0];
-                    total += loss as f64 * x.rows() as f64;
-                    seen += x.rows();
-                    callbacks
-                        .on_batch_end(b, (total / seen as f64) as f32)
-                        .await?;
-                }
+            let per_call = if callbacks.wants_batches() {
+                1
             } else {
-                let losses = self.runtime_mut("fit")?.train(pairs.len(), 0).await?;
-                for (loss, (x, _)) in losses.iter().zip(&pairs) {
-                    total += *loss as f64 * x.rows() as f64;
-                    seen += x.rows();
+                pairs.len()
+            };
+            let mut b = 0;
+            while b < pairs.len() {
+                for loss in self.runtime_mut("fit")?.train(per_call, b).await? {
+                    total += loss as f64 * pairs[b].0.rows() as f64;
+                    seen += pairs[b].0.rows();
+                    if per_call == 1 {
+                        let running = (total / seen as f64) as f32;
+                        callbacks.on_batch_end(b, running).await?;
+                    }
+                    b += 1;
                 }
             }
             let loss = (total / seen as f64) as f32;
@@ -915,6 +917,77 @@ mod tests {
             .unwrap();
         assert_eq!((h.loss.len(), h.val_loss.len()), (3, 3));
         assert!(h.loss[2] < h.loss[0]);
+    }
+
+    /// Records what `fit_with` reports.
+    #[derive(Default)]
+    struct Recorder {
+        batches: Vec<(usize, f32)>,
+        epochs: Vec<(usize, f32, Option<f32>)>,
+    }
+
+    impl FitCallbacks for Recorder {
+        fn wants_batches(&self) -> bool {
+            true
+        }
+
+        async fn on_batch_end(&mut self, batch: usize, loss: f32) -> Result<()> {
+            self.batches.push((batch, loss));
+            Ok(())
+        }
+
+        async fn on_epoch_end(&mut self, epoch: usize, loss: f32, val: Option<f32>) -> Result<()> {
+            self.epochs.push((epoch, loss, val));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn fit_reports_keras_logs_and_gives_the_same_history_with_or_without_them() {
+        let x = Tensor::column(&[0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0]);
+        let y = Tensor::column(&[1.0, 1.2, 1.5, 1.7, 2.0, 2.2, 2.5]);
+        let options = FitOptions {
+            epochs: 2,
+            batch_size: 2,
+            shuffle: true,
+            validation_split: 0.3,
+        };
+        let run = |callbacks: Option<&mut Recorder>| {
+            let mut m = tutorial_model();
+            m.compile("mse", Optimizer::sgd(0.1)).unwrap();
+            let h = match callbacks {
+                Some(c) => block_on(m.fit_with(&x, &y, options, c)).unwrap(),
+                None => m.fit(&x, &y, options).unwrap(),
+            };
+            (h, m.get_weights().unwrap())
+        };
+        let mut rec = Recorder::default();
+        let with = run(Some(&mut rec));
+        assert_eq!(
+            with,
+            run(None),
+            "batch by batch or all at once, the same run"
+        );
+        // 7 samples: 4 train (floor(7 · 0.7)), in batches of 2; 3 held out.
+        let (h, _) = with;
+        let indices: Vec<usize> = rec.batches.iter().map(|b| b.0).collect();
+        assert_eq!(indices, vec![0, 1, 0, 1]);
+        for e in 0..2 {
+            assert_eq!(rec.epochs[e], (e, h.loss[e], Some(h.val_loss[e])));
+            // Keras' batch logs hold the epoch's running mean: the last one is the epoch's.
+            assert_eq!(rec.batches[2 * e + 1].1, h.loss[e]);
+        }
+        let mut m = tutorial_model();
+        m.compile("mse", Optimizer::sgd(0.1)).unwrap();
+        let too_many = FitOptions {
+            epochs: MAX_STEPS,
+            ..options
+        };
+        let e = m.fit(&x, &y, too_many).unwrap_err().to_string();
+        assert!(
+            e.starts_with("invalid epochs: 10000000 epochs of 2 batches"),
+            "{e}"
+        );
     }
 
     #[test]
