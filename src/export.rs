@@ -385,9 +385,9 @@ pub fn config_from_attributes(attrs: &[(String, String)]) -> Result<Config> {
             "n" => v["data"]["n"] = whole(name, raw)?,
             "noise" => v["data"]["noise"] = number(name, raw)?,
             "layers" => v["model"]["layers"] = layers_of(raw)?,
-            "loss" => v["loss"] = crate::Loss::from_name(raw)?.name().into(),
+            "loss" => v["loss"] = crate::loss::Loss::from_name(raw)?.name().into(),
             "optimizer" => {
-                let names: Vec<&str> = crate::OPTIMIZERS.iter().map(|o| o.name).collect();
+                let names: Vec<&str> = crate::optim::OPTIMIZERS.iter().map(|o| o.name).collect();
                 if !names.contains(&raw) {
                     return Err(Error::unknown("optimizer", raw, &names));
                 }
@@ -404,7 +404,7 @@ pub fn config_from_attributes(attrs: &[(String, String)]) -> Result<Config> {
                 }
             }
             "seed" => v["seed"] = whole(name, raw)?,
-            "backend" => v["backend"] = crate::BackendChoice::from_name(raw)?.name().into(),
+            "backend" => v["backend"] = crate::config::BackendChoice::from_name(raw)?.name().into(),
             _ => unreachable!("every attribute of ATTRIBUTES is handled"),
         }
     }

@@ -18,21 +18,23 @@ fn attrs(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 
 /// A config unlike the default in many fields (and with awkward numbers).
 fn curved() -> Config {
-    let mut c = Config::default();
-    c.seed = 7;
+    let mut c = Config {
+        seed: 7,
+        optimizer: Optimizer::Adam {
+            learning_rate: 0.03,
+            beta_1: 0.9,
+            beta_2: 0.999,
+            epsilon: 1e-7,
+        },
+        backend: BackendChoice::Cpu,
+        ..Config::default()
+    };
     c.data.kind = DataKind::Sine;
     c.data.n = 123;
     c.data.noise = 0.1;
     c.model.layers = vec![LayerConfig::new(16, "tanh"), LayerConfig::default()];
-    c.optimizer = Optimizer::Adam {
-        learning_rate: 0.03,
-        beta_1: 0.9,
-        beta_2: 0.999,
-        epsilon: 1e-7,
-    };
     c.training.steps = 1500;
     c.training.batch_size = Some(32);
-    c.backend = BackendChoice::Cpu;
     c
 }
 
