@@ -9,6 +9,7 @@ import { Controls } from './controls.js';
 import { Trainer, TrainerDisposed } from './trainer.js';
 import * as ui from './ui.js';
 import * as story from './story.js';
+import { installShare } from './share.js';
 
 const $ = (id) => document.getElementById(id);
 const GRID_PANELS = 10;
@@ -185,6 +186,19 @@ async function start() {
   new ResizeObserver(() => drawMain()).observe($('fit-canvas'));
   new ResizeObserver(() => drawLossPlot()).observe($('loss-canvas'));
   wireEvents();
+  // The exports beyond the record and the config, the import, and "copy embed code".
+  app.share = installShare(document.querySelector('.share .toolbar'), {
+    wasm: w,
+    getConfig: () => app.config,
+    getRecord: () => app.trainer.record(),
+    importConfig: async (config, steps) => {
+      const applied = await edit((c) => Object.assign(c, config));
+      if (applied && steps) await queueAdvance(steps);
+      return applied;
+    },
+    lang,
+    status: (text, isError) => (isError ? ui.showError(text) : ui.status(text)),
+  });
 
   // The link's experiment if it can be read and built; else the default one, with a message,
   // and the link's hash is dropped so that the address holds what the page shows.
@@ -968,6 +982,7 @@ function wireEvents() {
     setLang($('lang').value);
     url.writeQuery('lang', lang());
     applyI18n();
+    app.share?.relabel();
     updateSpeedText();
     if (app.config) controls.render(app.config);
     dropPlotter();
