@@ -414,7 +414,8 @@ function drawStacks() {
     const canvas = $(ids[i]);
     plotter().drawCurve(canvas, st.points.x, st.points.y, st.xs, ys, t('plot.train'), what[i], st.bounds).free();
     canvas.setAttribute('aria-label', t('story.stack.label', { what: what[i], steps: S.stackSteps }));
-    $(`${ids[i]}-cap`).textContent = `${what[i]}: ${t('story.stack.status', { steps: S.stackSteps, loss: num(S.stackLoss[i]) })}`;
+    const status = S.stackSteps ? `: ${t('story.stack.status', { steps: S.stackSteps, loss: num(S.stackLoss[i]) })}` : '';
+    $(`${ids[i]}-cap`).textContent = `${what[i]}${status}`;
     canvas.dataset.loss = String(S.stackLoss[i]);
     canvas.dataset.steps = String(S.stackSteps);
   });
