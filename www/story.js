@@ -459,6 +459,7 @@ function renderWords() {
   $('story-toggle').textContent = t(shown ? 'story.hide' : 'story.show');
   $('story-play').textContent = t(S.playing ? 'story.learn.pause' : 'story.learn.play');
   if (!S.wasm) return;
+  $('story-stack-help').textContent = t('story.stack.help', { units: S.schema.stackUnits });
   fillUnits();
   redraw();
   showNumbers();
@@ -495,6 +496,7 @@ async function start() {
   const w = S.wasm;
   const story = plain(w.storySchema());
   S.schema = story;
+  $('story-stack-help').textContent = t('story.stack.help', { units: story.stackUnits });
   for (const id of ['story-w', 'story-b']) {
     $(id).min = String(-story.neuronRange);
     $(id).max = String(story.neuronRange);
