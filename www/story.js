@@ -414,7 +414,8 @@ function drawStacks() {
     const canvas = $(ids[i]);
     plotter().drawCurve(canvas, st.points.x, st.points.y, st.xs, ys, t('plot.train'), what[i], st.bounds).free();
     canvas.setAttribute('aria-label', t('story.stack.label', { what: what[i], steps: S.stackSteps }));
-    $(`${ids[i]}-cap`).textContent = `${what[i]}: ${t('story.stack.status', { steps: S.stackSteps, loss: num(S.stackLoss[i]) })}`;
+    const status = S.stackSteps ? `: ${t('story.stack.status', { steps: S.stackSteps, loss: num(S.stackLoss[i]) })}` : '';
+    $(`${ids[i]}-cap`).textContent = `${what[i]}${status}`;
     canvas.dataset.loss = String(S.stackLoss[i]);
     canvas.dataset.steps = String(S.stackSteps);
   });
@@ -458,6 +459,7 @@ function renderWords() {
   $('story-toggle').textContent = t(shown ? 'story.hide' : 'story.show');
   $('story-play').textContent = t(S.playing ? 'story.learn.pause' : 'story.learn.play');
   if (!S.wasm) return;
+  $('story-stack-help').textContent = t('story.stack.help', { units: S.schema.stackUnits });
   fillUnits();
   redraw();
   showNumbers();
@@ -494,6 +496,7 @@ async function start() {
   const w = S.wasm;
   const story = plain(w.storySchema());
   S.schema = story;
+  $('story-stack-help').textContent = t('story.stack.help', { units: story.stackUnits });
   for (const id of ['story-w', 'story-b']) {
     $(id).min = String(-story.neuronRange);
     $(id).max = String(story.neuronRange);

@@ -21,13 +21,14 @@ fn activation(name: &str) -> Result<Activation, JsError> {
     Activation::from_name(name).map_err(js)
 }
 
-/// The story's fixed choices: `{learningRates, neuronRange, drawnUnits}`.
+/// The story's fixed choices: `{learningRates, neuronRange, drawnUnits, stackUnits}`.
 #[wasm_bindgen(js_name = storySchema)]
 pub fn story_schema() -> Result<JsValue, JsError> {
     to_js(&serde_json::json!({
         "learningRates": story::LEARNING_RATES,
         "neuronRange": story::NEURON_RANGE,
         "drawnUnits": story::DRAWN_UNITS,
+        "stackUnits": story::STACK_UNITS,
     }))
 }
 

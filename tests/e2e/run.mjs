@@ -427,6 +427,7 @@ async function suite(label, webgpu, base) {
     watch(p);
     await p.goto(`${base}/?lang=en`);
     await ready(p);
+    await p.$eval('#fit-canvas', (c) => c.scrollIntoView({ block: 'center' }));
     const box = await p.$eval('#fit-canvas', (c) => { const r = c.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; });
     const px = box.w * 0.6;
     await p.mouse.move(box.x + px, box.y + box.h * 0.5);

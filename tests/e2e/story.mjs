@@ -100,7 +100,8 @@ export async function storyChecks({ check, assert, context, base, label, figures
       slider: Number(document.querySelector('#story-b').value),
       act: document.querySelector('#story-neuron-act').value,
     }));
-    const [, tw, tb] = /w = ([-0-9.e]+), b = ([-0-9.e]+)/.exec(used.text) ?? [];
+    const n = '(-?\\d+(?:\\.\\d+)?(?:e[-+]?\\d+)?)';
+    const [, tw, tb] = new RegExp(`w = ${n}, b = ${n}`).exec(used.text) ?? [];
     assert(tw === used.w && tb === used.b, `the neuron shows ${used.w}, ${used.b}; the playground ${used.text}`);
     assert(used.act === 'linear' && Number(used.b) > 0.5 && Math.abs(used.slider - Number(tb)) < 0.01, `not the trained Dense(1): ${JSON.stringify(used)}`);
     assert(page.problems.length === 0, page.problems.slice(0, 3).join(' | '));
