@@ -104,7 +104,6 @@ function freshRun(data, bounds) {
     fitXs: null,
     fit: null,
     hover: null,
-    weights: null,
     // The latest test cost of a chunk, to show at the next frame.
     testCost: undefined,
     diverged: false,
@@ -476,7 +475,6 @@ async function install(trainer) {
   if (trainer !== app.trainer) return;
   run.fit = { xs: run.fitXs, ys: fit };
   figuresStart(trainer.config);
-  story.onModel(trainer.config);
   showStats();
   redrawAll();
   // Which experiment is on show (the e2e suite waits on it).
@@ -530,7 +528,6 @@ async function refreshFit() {
   run.fit = { xs, ys: ys.subarray(0, FIT_POINTS) };
   run.hover = hx === null ? null : { x: hx, y: ys[FIT_POINTS] };
   showPrediction();
-  story.onWeights(() => tr.weights());
 }
 
 function showPrediction() {
@@ -583,7 +580,6 @@ function receive(chunk, { now = false } = {}) {
     run.dirtyPanels.add(k);
   }
   if (chunk.fit) run.fit = { xs: run.fitXs, ys: chunk.fit };
-  if (chunk.weights) run.weights = chunk.weights;
   if (chunk.end) {
     const at = app.config.training.steps;
     logFrom(at);
@@ -602,7 +598,7 @@ function receive(chunk, { now = false } = {}) {
 async function advance(n) {
   const tr = app.trainer;
   if (!tr || !app.run || app.run.diverged) return;
-  const chunk = await tr.train(n, { weights: figures.length > 0 });
+  const chunk = await tr.train(n);
   if (tr !== app.trainer) return;
   receive(chunk, { now: true });
   if (!app.run.diverged) await sampleTestAt();
@@ -633,7 +629,7 @@ function pump() {
     app.inFlight++;
     const steps = limit === Infinity ? app.schema.limits.MAX_STEPS : limit;
     const budgetMs = limit === Infinity ? CHUNK_MS : undefined;
-    tr.train(steps, { budgetMs, weights: figures.length > 0 }).then((chunk) => {
+    tr.train(steps, { budgetMs }).then((chunk) => {
       if (tr !== app.trainer) return;
       app.inFlight--;
       receive(chunk);
@@ -691,7 +687,10 @@ function frame() {
   }
   showStats();
   log.flush();
-  if (run.weights) figuresUpdate(run.weights, run.steps);
+  if (run.steps !== run.figuresAt) {
+    run.figuresAt = run.steps;
+    figuresMoved();
+  }
   if (run.steps > 0 && performance.getEntriesByName('nnplay:first-line').length === 0) {
     performance.mark('nnplay:first-line');
   }
@@ -798,20 +797,22 @@ function diverged({ step: index, value, stableLearningRate }) {
 // ---------- figures that follow training ----------
 
 /**
- * Figures of the page that follow the weights as training goes. Each is an object with
- * `start(config)`, called when an experiment is put on show (the config in force, every
- * default filled in), and `update(weights, step)`, called on each drawn frame after training
- * moved (`weights`: `[{shape, values}]` in Keras' order). While this list is empty no weights
- * are read back during training.
+ * Figures of the page that follow the weights as training goes (the story's). Each is an
+ * object with `start(config)`, called when an experiment is put on show (the config in force,
+ * every default filled in), and `moved(read)`, called on each drawn frame after training moved:
+ * `read()` is a promise of the weights (`getWeights()`' `[{shape, values}]`), which the figure
+ * asks for only when it shows them, so training sends no weights otherwise.
  */
-const figures = [];
+const figures = [{ start: (config) => story.onModel(config), moved: (read) => story.onWeights(read) }];
 
 function figuresStart(config) {
   for (const f of figures) f.start(config);
 }
 
-function figuresUpdate(weights, step) {
-  for (const f of figures) f.update(weights, step);
+function figuresMoved() {
+  const tr = app.trainer;
+  const read = () => (tr === app.trainer ? tr.weights() : Promise.resolve(null));
+  for (const f of figures) f.moved(read);
 }
 
 function showStats() {

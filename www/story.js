@@ -12,7 +12,6 @@ const CURVE_POINTS = 121;
 const STACK_STEPS = 1500;
 const STACK_PER_FRAME = 5;
 const WEIGHTS_EVERY_MS = 150;
-const EXPLODE = 1e6;
 const dark = matchMedia('(prefers-color-scheme: dark)');
 
 const S = {
@@ -291,7 +290,8 @@ function step() {
   const n = plain(S.learner.step());
   S.last = n;
   if (S.firstLoss === undefined) S.firstLoss = n.loss;
-  if (!Number.isFinite(n.loss) || n.loss > EXPLODE * Math.max(S.firstLoss, 1e-12) || !Number.isFinite(n.wAfter)) {
+  // The core's divergence rule, and a weight that overflowed.
+  if (S.wasm.divergedAt(Float32Array.of(n.loss), S.firstLoss) !== undefined || !Number.isFinite(n.wAfter)) {
     $('story-diverged').hidden = false;
     setPlaying(false);
   }
