@@ -1,4 +1,4 @@
-// The page's download size: every .wasm, .js and .mjs file the built page (dist/) serves,
+// The page's download size: every .wasm, .js and .mjs file the built page (dist/) loads,
 // gzipped at level 9, against the goal. The JS package (dist/pkg/) is measured apart: the page
 // does not load it.
 //
@@ -20,22 +20,36 @@ const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
 
 /**
  * The gzipped size of each file the page downloads (wasm, the wasm-bindgen glue, the page's
- * scripts), with the total in bytes. `dist/pkg/` is left out.
+ * scripts), with the total in bytes: what index.html links (its module scripts, preloads and
+ * the wasm), then every module those import (`import … from`, `import()`) or start
+ * (`new URL('…', import.meta.url)`, e.g. the Worker), followed to the end. Files the page
+ * never loads (the element, `dist/pkg/`) are left out.
  */
 export function pageSize(dist) {
-  const pkg = path.join(dist, 'pkg');
-  const parts = [];
-  const walk = (dir) => {
-    for (const f of fs.readdirSync(dir).sort()) {
-      const full = path.join(dir, f);
-      if (fs.statSync(full).isDirectory()) {
-        if (full !== pkg) walk(full);
-      } else if (/\.(wasm|js|mjs)$/.test(f)) {
-        parts.push({ file: path.relative(dist, full), gz: gzipped(full) });
-      }
+  const html = fs.readFileSync(path.join(dist, 'index.html'), 'utf8');
+  const seen = new Set();
+  const todo = [];
+  const add = (ref, from) => {
+    if (/^[a-z]+:/i.test(ref) || ref.startsWith('//')) return;
+    const full = path.resolve(ref.startsWith('/') ? path.join(dist, ref) : path.join(from, ref));
+    if (!seen.has(full) && fs.existsSync(full) && /\.(wasm|js|mjs)$/.test(full)) {
+      seen.add(full);
+      todo.push(full);
     }
   };
-  walk(dist);
+  for (const m of html.matchAll(/<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]+)"/g)) add(m[1], dist);
+  while (todo.length) {
+    const file = todo.pop();
+    if (!/\.m?js$/.test(file)) continue;
+    const text = fs.readFileSync(file, 'utf8');
+    const refs = [
+      ...text.matchAll(/\bimport\s*(?:[\w{}*\s,]+from\s*)?['"]([^'"]+)['"]/g),
+      ...text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g),
+      ...text.matchAll(/new URL\(\s*['"]([^'"]+)['"]\s*,\s*import\.meta\.url/g),
+    ];
+    for (const m of refs) add(m[1], path.dirname(file));
+  }
+  const parts = [...seen].sort().map((full) => ({ file: path.relative(dist, full), gz: gzipped(full) }));
   return { total: parts.reduce((a, p) => a + p.gz, 0), parts };
 }
 
