@@ -266,8 +266,9 @@ fn step(
 ) -> f32 {
     let shapes: &[LayerShape] = plan.shapes;
     if let ([s], [layer]) = (shapes, &mut *layers) {
-        if s.inputs == 1 && s.units == 1 && (8..=SMALL_GEMM).contains(&rows) {
-            return one_unit_step(x, y, s.activation, plan, layer, t);
+        let tutorial = s.activation == Activation::Linear && plan.loss == Loss::Mse;
+        if tutorial && s.inputs == 1 && s.units == 1 && (8..=SMALL_GEMM).contains(&rows) {
+            return one_unit_step(x, y, plan, layer, t);
         }
     }
     for (l, s) in shapes.iter().enumerate() {
@@ -341,39 +342,18 @@ fn step(
     value
 }
 
-/// [`step`] for one `Dense(1)` on one input (the tutorial's model) in one pass over the batch:
-/// the forward pass, the loss and its gradient, and the gradient sums, element by element. The
-/// sums keep the kernels' lanes (the loss's four in `f64`, the products' and the bias's eight)
-/// and their tails, so the bits are those of the kernels run one after another. Needs at least
-/// 8 rows (fewer take the products' one-row path) and at most [`SMALL_GEMM`].
-fn one_unit_step(
-    x: &[f32],
-    y: &[f32],
-    act: Activation,
-    plan: &StepPlan<'_>,
-    layer: &mut LayerData,
-    t: u64,
-) -> f32 {
+/// [`step`] for the tutorial's model (one linear `Dense(1)` on one input, MSE) in one pass
+/// over the batch: the forward pass, the loss and its gradient, and the gradient sums, element
+/// by element. The sums keep the kernels' lanes (the loss's four in `f64`, the products' and
+/// the bias's eight) and their tails, so the bits are those of the kernels run one after
+/// another. Needs at least 8 rows (fewer take the products' one-row path) and at most
+/// [`SMALL_GEMM`].
+fn one_unit_step(x: &[f32], y: &[f32], plan: &StepPlan<'_>, layer: &mut LayerData, t: u64) -> f32 {
     let (w, b) = (
         layer.kernel.value[0],
         layer.bias.as_ref().map(|b| b.value[0]),
     );
-    let sums = match (act, plan.loss) {
-        (Activation::Linear, Loss::Mse) => {
-            one_unit_pass(x, y, w, b, |z| (z, 1.0), |e| (e * e, 2.0 * e))
-        }
-        (act, loss) => one_unit_pass(
-            x,
-            y,
-            w,
-            b,
-            |z| {
-                let a = act.forward(z);
-                (a, act.derivative(z, a))
-            },
-            |e| (loss.element(e), loss.element_grad(e)),
-        ),
-    };
+    let sums = one_unit_pass(x, y, w, b);
     layer.kernel.grad[0] = sums.1;
     update_slices(
         plan.update,
@@ -389,18 +369,8 @@ fn one_unit_step(
     sums.0
 }
 
-/// The pass of [`one_unit_step`]: `act(z)` gives the activation and its derivative, `loss(e)`
-/// the loss of `e = a - y` and its derivative. Returns the mean loss and the kernel's and the
-/// bias's gradients.
-#[inline(always)]
-fn one_unit_pass(
-    x: &[f32],
-    y: &[f32],
-    w: f32,
-    b: Option<f32>,
-    act: impl Fn(f32) -> (f32, f32),
-    loss: impl Fn(f32) -> (f32, f32),
-) -> (f32, f32, f32) {
+/// The pass of [`one_unit_step`]: the mean loss and the kernel's and the bias's gradients.
+fn one_unit_pass(x: &[f32], y: &[f32], w: f32, b: Option<f32>) -> (f32, f32, f32) {
     let n = x.len();
     let scale = 1.0 / n.max(1) as f32;
     // One element: its loss, its contribution to the kernel's gradient, and dz.
@@ -409,10 +379,9 @@ fn one_unit_pass(
             Some(b) => x * w + b,
             None => x * w,
         };
-        let (a, da_dz) = act(z);
-        let (l, dl) = loss(a - y);
-        let dz = (dl * scale) * da_dz;
-        (l as f64, x * dz, dz)
+        let e = z - y;
+        let dz = 2.0 * e * scale;
+        ((e * e) as f64, x * dz, dz)
     };
     let (mut loss4, mut dot8, mut sum8) = ([0.0f64; 4], [0.0f32; 8], [0.0f32; 8]);
     let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
