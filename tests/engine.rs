@@ -277,4 +277,10 @@ macro_rules! engine_tests {
 }
 
 engine_tests!(cpu, nnplay::backend::cpu::CpuBackend::new(), ());
+// The CPU recording every operation, as the GPU does (the reference of tests/whole_steps.rs).
+engine_tests!(
+    cpu_op_by_op,
+    nnplay::backend::cpu::CpuBackend::op_by_op(),
+    ()
+);
 engine_tests!(gpu, common::gpu::gpu(), common::gpu::serial());

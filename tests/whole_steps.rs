@@ -165,6 +165,28 @@ fn whole_steps_equal_recorded_operations_bit_for_bit() {
 }
 
 #[test]
+fn the_tutorials_one_pass_step_equals_recorded_operations() {
+    for use_bias in [true, false] {
+        let shapes = vec![shape(1, 1, Activation::Linear, use_bias)];
+        for (rows, batch) in [(8, 8), (13, 13), (37, 37), (160, 160), (200, 64)] {
+            for opt in optimizers() {
+                let w = weights(&shapes, rows as u64);
+                let data = batches(rows, 1, 1, batch, 3 + rows as u64);
+                let run = |b| train(b, &shapes, &w, (Loss::Mse, opt), &data, 40);
+                let (fast, reference) = (run(CpuBackend::new()), run(CpuBackend::op_by_op()));
+                let what = format!("bias {use_bias}, {rows}/{batch}, {opt:?}");
+                assert_eq!(bits(&fast.0), bits(&reference.0), "losses: {what}");
+                assert_eq!(
+                    state_bits(&fast.1),
+                    state_bits(&reference.1),
+                    "state: {what}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn a_diverging_run_diverges_the_same_way() {
     let shapes = vec![
         shape(1, 4, Activation::Relu, true),

@@ -110,7 +110,7 @@ impl TryFrom<String> for BackendChoice {
 /// Work counted by a backend: asserted by tests, printed by the benchmark.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counters {
-    /// Kernel launches (CPU: operations run).
+    /// Kernel launches (CPU: operations run, a whole training step counting one).
     pub dispatches: u64,
     /// Queue submissions (CPU: 0).
     pub submits: u64,
