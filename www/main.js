@@ -811,7 +811,7 @@ function figuresStart(config) {
 
 function figuresMoved() {
   const tr = app.trainer;
-  const read = () => (tr === app.trainer ? tr.weights() : Promise.resolve(null));
+  const read = () => (tr && tr === app.trainer ? tr.weights() : Promise.resolve(null));
   for (const f of figures) f.moved(read);
 }
 

@@ -7,9 +7,9 @@
 
 mod steps;
 
+use super::plan::StepPlan;
 use super::{check, Backend, BackendKind, Buf, Counter, Counters};
 use crate::activation::Activation;
-use crate::engine::StepPlan;
 use crate::error::{Error, Result};
 use crate::loss::Loss;
 use crate::optim::Coefficients;

@@ -14,12 +14,13 @@
 mod check;
 pub mod cpu;
 pub mod gpu;
+pub mod plan;
 
 use crate::activation::Activation;
-use crate::engine::StepPlan;
 use crate::error::{Error, Result};
 use crate::loss::Loss;
 use crate::optim::Coefficients;
+use plan::StepPlan;
 use serde::{Deserialize, Serialize};
 
 /// A handle to a buffer of `f32` owned by a backend.

@@ -129,7 +129,7 @@ export async function loopRate(page, base, name, ms = 2500) {
       await nn.default();
       const model = new nn.Sequential();
       layers.forEach(([units, activation], i) => model.add(new nn.Dense(units, i === 0 ? { inputDim: 1, activation } : { activation })));
-      model.compile('mse', 'sgd', lr);
+      await model.compile({ loss: 'mse', optimizer: 'sgd', learningRate: lr });
       const f = new Function('x', `return (${data})(x);`);
       const x = Float32Array.from({ length: 160 }, (_, i) => -1 + (2 * i) / 159);
       const y = x.map((v) => f(v));

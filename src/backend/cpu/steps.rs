@@ -7,8 +7,8 @@ use super::{
     update_slices, CpuBackend, SMALL_GEMM,
 };
 use crate::activation::Activation;
+use crate::backend::plan::{LayerShape, ParamBufs, StepPlan};
 use crate::backend::{Backend, Buf};
-use crate::engine::{LayerShape, ParamBufs, StepPlan};
 use crate::error::{Error, Result};
 use crate::loss::Loss;
 
