@@ -25,6 +25,23 @@ async function open(context, base, name, html) {
     window.__frames = 0;
     const raf = window.requestAnimationFrame.bind(window);
     window.requestAnimationFrame = (fn) => raf((t) => { window.__frames++; fn(t); });
+    // Counts the Workers alive: a leaked one stays counted.
+    window.__workers = 0;
+    window.__workersMade = 0;
+    const W = window.Worker;
+    window.Worker = class extends W {
+      constructor(...args) {
+        super(...args);
+        window.__workers++;
+        window.__workersMade++;
+      }
+
+      terminate() {
+        if (!this.ended) window.__workers--;
+        this.ended = true;
+        super.terminate();
+      }
+    };
   });
   await page.goto(`${base}/${name}`);
   await page.waitForFunction(() => customElements.get('nn-playground'), undefined, { timeout: 30000 });
@@ -62,13 +79,16 @@ export async function embedChecks({ check, assert, context, base, webgpu, Skip, 
       const bDone = await trained;
       const [ra, rb] = [await a.record(), await b.record()];
       // Reset builds the experiment again (a `backend` event) from step 0.
+      const workersBefore = window.__workers;
       await a.reset();
       const afterReset = a.steps;
-      return { afterReset, done, bSteps, bDone, events, ra: { n: ra.losses.length, test: ra.test_cost }, rb: { n: rb.losses.length, backend: rb.backend, layers: rb.config.model.layers.length } };
+      const workersAfter = window.__workers;
+      return { workersBefore, workersAfter, afterReset, done, bSteps, bDone, events, ra: { n: ra.losses.length, test: ra.test_cost }, rb: { n: rb.losses.length, backend: rb.backend, layers: rb.config.model.layers.length } };
     });
     assert(r.done.step === 40 && Number.isFinite(r.done.loss), `a.step(40) gave ${JSON.stringify(r.done)}`);
     assert(r.bSteps === 0, `b trained ${r.bSteps} steps while a did`);
     assert(r.afterReset === 0, `a has ${r.afterReset} steps after reset()`);
+    assert(r.workersBefore === 2 && r.workersAfter === 2, `Workers: ${r.workersBefore} before a reset, ${r.workersAfter} after`);
     assert(r.bDone.step === 30 && Number.isFinite(r.bDone.testCost), `b's trained event: ${JSON.stringify(r.bDone)}`);
     assert(r.ra.n === 40 && Number.isFinite(r.ra.test), `a's record: ${JSON.stringify(r.ra)}`);
     assert(r.rb.n === 30 && r.rb.layers === 2, `b's record: ${JSON.stringify(r.rb)}`);
@@ -81,6 +101,47 @@ export async function embedChecks({ check, assert, context, base, webgpu, Skip, 
       const adapter = await page.evaluate(async () => !!(navigator.gpu && await navigator.gpu.requestAdapter().catch(() => null)));
       if (adapter) assert(bBackend === 'webgpu', `b ran on ${bBackend}`);
     } else assert(bBackend === 'cpu', `b ran on ${bBackend}`);
+    noErrors(errors);
+    await page.close();
+  });
+
+  await check('embed: no training step runs on the page\'s thread: one Worker per element, the wasm compiled once on the page\'s thread', async () => {
+    const { page, errors } = await open(context, base, 'embed-thread.html', `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>embed test</title><link rel="icon" href="data:,"></head><body>
+<script type="module">
+  // Counts the package's experiments built and steps trained on the page's thread.
+  import * as nn from './pkg/nnplay.js';
+  window.__main = { create: 0, train: 0 };
+  const E = nn.Experiment;
+  const create = E.create;
+  E.create = function (...args) { window.__main.create++; return create.apply(this, args); };
+  const train = E.prototype.train;
+  E.prototype.train = function (...args) { window.__main.train++; return train.apply(this, args); };
+  window.__compiles = 0;
+  for (const k of ['compile', 'compileStreaming', 'instantiate', 'instantiateStreaming']) {
+    const f = WebAssembly[k];
+    WebAssembly[k] = function (...args) { if (!(args[0] instanceof WebAssembly.Module)) window.__compiles++; return f.apply(this, args); };
+  }
+</script>
+<nn-playground id="a" steps="120" backend="cpu"></nn-playground>
+<nn-playground id="b" steps="30" backend="cpu" controls="toolbar loss grid log"></nn-playground>
+<nn-playground id="c" steps="30" backend="cpu"></nn-playground>
+<script type="module">import './pkg/nn-playground.js';</script></body></html>`);
+    const r = await page.evaluate(async () => {
+      const [a, b, c] = ['a', 'b', 'c'].map((id) => document.getElementById(id));
+      await Promise.all([a.ready, b.ready, c.ready]);
+      const trained = new Promise((res) => b.addEventListener('trained', (e) => res(e.detail.step), { once: true }));
+      b.play();
+      const done = await a.step(120);
+      const bSteps = await trained;
+      const log = b.shadowRoot.querySelector('[part="log"]').textContent;
+      return { done, bSteps, log, main: window.__main, workers: window.__workers, compiles: window.__compiles };
+    });
+    assert(r.done.step === 120 && r.bSteps === 30, `a: ${JSON.stringify(r.done)}, b: ${r.bSteps}`);
+    assert(r.main.create === 0 && r.main.train === 0, `the page's thread built ${r.main.create} experiments and trained ${r.main.train} times`);
+    assert(r.workers === 3, `${r.workers} Workers for three elements`);
+    assert(r.compiles === 1, `the wasm was compiled ${r.compiles} times on the page's thread`);
+    assert(/\b0\b/.test(r.log), `b's log: ${r.log.slice(0, 100)}`);
     noErrors(errors);
     await page.close();
   });
@@ -158,8 +219,14 @@ export async function embedChecks({ check, assert, context, base, webgpu, Skip, 
       el.addEventListener('diverged', (e) => { diverged = e.detail; });
       const done = await el.step(300);
       const root = el.shadowRoot;
+      // The core's rule on the run's losses, and the core's stable rate for this model.
+      const nn = await import('./pkg/nnplay.js');
+      const losses = Float32Array.from((await el.record()).losses);
+      const exp = await nn.Experiment.create(JSON.stringify(el.config), 'cpu');
+      const rule = { at: nn.divergedAt(losses, losses[0]), lr: exp.stableLearningRate() };
+      exp.free();
       return {
-        diverged, done,
+        diverged, done, rule,
         msg: root.querySelector('.msg').textContent, role: root.querySelector('.msg').getAttribute('role'),
         playDisabled: root.querySelector('.primary').disabled,
         accent: getComputedStyle(root.querySelector('.primary')).backgroundColor,
@@ -167,6 +234,8 @@ export async function embedChecks({ check, assert, context, base, webgpu, Skip, 
     });
     assert(r.diverged && r.diverged.step < 300, `no diverged event: ${JSON.stringify(r)}`);
     assert(r.done.step < 300, `training went on after diverging: ${r.done.step} steps`);
+    assert(r.diverged.step === r.rule.at, `diverged at ${r.diverged.step}, the core's rule says ${r.rule.at}`);
+    assert(r.rule.lr > 0 && r.msg.includes(` ${r.rule.lr} `), `the message does not offer the core's rate ${r.rule.lr}: ${r.msg}`);
     assert(r.role === 'alert' && /diverged/.test(r.msg), `message: ${r.msg}`);
     assert(r.playDisabled, 'Play is still enabled after diverging');
     assert(r.accent === 'rgb(18, 52, 86)', `--nn-accent gave ${r.accent}`);
@@ -190,13 +259,21 @@ export async function embedChecks({ check, assert, context, base, webgpu, Skip, 
       const lateSteps = await trained;
       await new Promise((res) => setTimeout(res, 200));
       const playing = first.playing && first.steps > 0;
+      const workers = window.__workers;
+      const t0 = performance.now();
       first.remove();
       late.remove();
+      // Removal ends the Workers at once.
+      const workersAfter = window.__workers;
+      const removeMs = performance.now() - t0;
       await new Promise((res) => setTimeout(res, 300));
       const f0 = window.__frames;
       await new Promise((res) => setTimeout(res, 600));
-      return { lateSteps, playing, frames: window.__frames - f0, left: document.querySelectorAll('nn-playground').length };
+      return { lateSteps, playing, workers, workersAfter, removeMs, frames: window.__frames - f0, left: document.querySelectorAll('nn-playground').length };
     });
+    assert(r.workers === 2, `${r.workers} Workers for two elements`);
+    assert(r.workersAfter === 0, `${r.workersAfter} Workers left after removing every element`);
+    assert(r.removeMs < 16, `removing two elements took ${r.removeMs} ms`);
     assert(r.lateSteps === 25, `the late element trained ${r.lateSteps} steps`);
     assert(r.playing, 'the first element was not playing before it was removed');
     assert(r.frames === 0, `${r.frames} animation frames ran after every element was removed`);

@@ -1,34 +1,45 @@
-// The one place where <nn-playground> meets the training engine. Everything the element asks of
-// a training run goes through `Engine`; the pure functions of the package (schema, configs,
-// exports, drawing) come from `core()`. Running the training elsewhere (a Worker) means
-// changing this file only, keeping this interface:
+// The one place where <nn-playground> meets the training engine. Each element's experiment
+// trains in its own Worker through the package's trainer (../trainer.js): the page's thread
+// never runs a training step. It loads the package too, for the pure functions (schema,
+// configs, exports, drawing) that `core()` gives. The engine's wasm is compiled once per page;
+// that one compiled module serves the page's thread and every element's Worker.
 //
-//   await loadEngine()                  loads the package once for every element on the page
+//   await loadEngine()                  compiles and loads the package once for the page
 //   core()                              the package's module (schema, defaultConfig, Plotter, …)
 //   const e = await Engine.create(config)   config: a normalized config object; builds on
-//                                       config.backend and, when WebGPU cannot start, on the CPU
-//                                       (then e.fallback holds the reason)
+//                                       config.backend in a new Worker and, when WebGPU cannot
+//                                       start, on the CPU (then e.fallback holds the reason)
 //   e.backend, e.backendLine, e.step    'cpu' | 'webgpu', the engine's words, steps taken
 //   e.dataset                           {train: {x, y}, test: {x, y}} as Float32Arrays
-//   await e.train(n)                    the n steps' losses (Float32Array)
-//   await e.testCost()                  evaluate(x_test, y_test) (number)
-//   await e.predict(xs)                 the model's outputs at xs (Float32Array)
-//   await e.weights()                   [{shape, values}] in Keras' get_weights order
+//   await e.watch(xs, snapshots)        the curve at xs in each chunk, and kept after the
+//                                       snapshot steps; resolves to the curve now
+//   await e.train(n, budgetMs)          a chunk of at most n steps (the trainer's: losses,
+//                                       tests, snapshots, fit, diverged by the core's rule, end)
 //   await e.record()                    the run record (JSON text)
-//   e.setLearningRate(lr)               keeps the weights and the optimizer's state
-//   e.stableLearningRate()              a rate at which this model should not diverge
-//   await e.dispose()                   frees it once the calls in flight are done
+//   e.dispose()                         ends the Worker now; calls pending or later reject
 //
-// Calls on one Engine run one after another (each waits for the previous), so callers never
-// see the engine's "busy" error; calls after dispose() reject.
+// Calls on one Engine run one after another in its Worker, in the order made.
 
 import init, * as nn from '../nnplay.js';
+import { Trainer } from '../trainer.js';
 
 let ready = null;
+let compiled = null;
+
+/** Compiles the package's wasm once; resolves to the module (also used by the page's thread). */
+async function compile() {
+  const url = new URL('../nnplay_bg.wasm', import.meta.url);
+  try {
+    return await WebAssembly.compileStreaming(fetch(url));
+  } catch {
+    // A server that does not say application/wasm.
+    return WebAssembly.compile(await (await fetch(url)).arrayBuffer());
+  }
+}
 
 /** Loads the package's wasm once; resolves to the module. */
 export function loadEngine() {
-  ready ??= init().then(() => nn);
+  ready ??= (compiled = compile()).then((module) => init({ module_or_path: module })).then(() => nn);
   return ready;
 }
 
@@ -38,88 +49,57 @@ export function core() {
 }
 
 export class Engine {
-  #exp;
-  #queue = Promise.resolve();
+  #t;
 
-  constructor(exp, fallback) {
-    this.#exp = exp;
+  constructor(trainer, fallback) {
+    this.#t = trainer;
     this.fallback = fallback;
-    const d = exp.dataset();
-    const f = (v) => Float32Array.from(v);
-    this.dataset = {
-      train: { x: f(d.xTrain), y: f(d.yTrain) },
-      test: { x: f(d.xTest), y: f(d.yTest) },
-    };
+    const d = trainer.dataset;
+    this.dataset = { train: { x: d.xTrain, y: d.yTrain }, test: { x: d.xTest, y: d.yTest } };
   }
 
   static async create(config) {
     await loadEngine();
-    const json = JSON.stringify(config);
+    const module = await compiled;
+    const make = (backend) => Trainer.create(config, { backend, module });
     try {
-      return new Engine(await nn.Experiment.create(json, config.backend), null);
+      return new Engine(await make(config.backend), null);
     } catch (e) {
       if (config.backend !== 'webgpu') throw e;
-      return new Engine(await nn.Experiment.create(json, 'cpu'), e?.message ?? String(e));
+      return new Engine(await make('cpu'), e?.message ?? String(e));
     }
-  }
-
-  #call(fn) {
-    const p = this.#queue.then(() => {
-      if (!this.#exp) throw new Error('the experiment was disposed');
-      return fn(this.#exp);
-    });
-    this.#queue = p.catch(() => {});
-    return p;
   }
 
   get backend() {
-    return this.#exp?.backend ?? 'cpu';
+    return this.#t.backend;
   }
 
   get backendLine() {
-    return this.#exp?.backendLine ?? '';
+    return this.#t.backendLine;
   }
 
   get step() {
-    try {
-      return this.#exp?.step ?? 0;
-    } catch {
-      return 0; // a call is in flight; the caller counts steps itself
-    }
+    return this.#t.step;
   }
 
-  train(n) {
-    return this.#call((x) => x.train(n));
+  async watch(xs, snapshots) {
+    return (await this.#t.watch({ fit: xs, snapshots })).fit;
   }
 
-  testCost() {
-    return this.#call((x) => x.testCost());
+  train(n, budgetMs) {
+    return this.#t.train(n, { budgetMs });
   }
 
-  predict(xs) {
-    return this.#call((x) => x.predict(xs));
-  }
 
-  weights() {
-    return this.#call((x) => x.weights());
-  }
+
 
   record() {
-    return this.#call((x) => x.record());
+    return this.#t.record();
   }
 
-  setLearningRate(lr) {
-    return this.#call((x) => x.setLearningRate(lr));
-  }
 
-  stableLearningRate() {
-    return this.#call((x) => x.stableLearningRate());
-  }
 
   dispose() {
-    return this.#call((x) => {
-      this.#exp = null;
-      x.free();
-    }).catch(() => {});
+    this.#t.dispose();
   }
 }

@@ -2,6 +2,7 @@
 // experiment's config (the run record's schema, read by the engine), `lang`, `controls` (which
 // parts show) and `autoplay`. Training goes through ./engine.js only; every figure is drawn by
 // the engine's Plotter; every option list, default and limit comes from the engine's schema.
+// Each element trains in its own Worker: the page's thread only draws what the chunks report.
 
 import { loadEngine, core, Engine } from './engine.js';
 import { word } from './words.js';
@@ -13,10 +14,10 @@ const MODEL_FIELDS = ['layers', 'loss', 'optimizer', 'learning-rate', 'batch-siz
 const BOUNDS = { n: 'data.n', noise: 'data.noise', steps: 'training.steps' };
 const LABEL_KEY = { loss: 'lossName', steps: 'stepsField' };
 const FIT_POINTS = 121;
-const FRAME_MS = 8;
+// The longest a chunk of training runs in the Worker before the figures show it.
+const CHUNK_MS = 16;
 const GRID = 10;
 const GRID_EVERY = 100;
-const EXPLODE = 1e6;
 const LOG_LINES = 200;
 const EMPTY = new Float32Array(0);
 const dark = matchMedia('(prefers-color-scheme: dark)');
@@ -90,9 +91,20 @@ function pairs(flat) {
   return out;
 }
 
-// The elements training in view share one frame's budget.
-const active = new Set();
-const budget = () => FRAME_MS / Math.max(1, active.size);
+// The steps after which the fitted curve is kept for the grid (0, 100, …).
+const SNAPSHOTS = Array.from({ length: GRID }, (_, i) => i * GRID_EVERY);
+
+/** FIT_POINTS x values across `[lo, hi]`. */
+function fitXs([lo, hi]) {
+  const xs = new Float32Array(FIT_POINTS);
+  for (let i = 0; i < FIT_POINTS; i++) xs[i] = lo + ((hi - lo) * i) / (FIT_POINTS - 1);
+  return xs;
+}
+
+/** The data's bounds for the figures. */
+function bounds({ train, test }) {
+  return core().dataBounds(train.x, train.y, test.x, test.y);
+}
 
 // One IntersectionObserver for every element: out of view, an element's Play waits.
 const seen = new WeakMap();
@@ -128,7 +140,6 @@ export class NnPlayground extends HTMLElement {
   #writing = false;
   #pending = false;
   #plotter = null;
-  #msPerStep = 0.05;
   #ready;
   #resolveReady;
 
@@ -176,23 +187,12 @@ export class NnPlayground extends HTMLElement {
     await this.#changes;
     return this.#exclusive(async () => {
       let left = count;
-      while (left > 0) {
-        if (!this.#run || this.#run.diverged) break;
+      while (left > 0 && this.#run && !this.#run.diverged) {
         const gen = this.#gen;
-        const t0 = performance.now();
-        let stopped = false;
-        while (left > 0 && performance.now() - t0 < budget()) {
-          const k = Math.min(left, this.#chunk(t0), this.#boundary() - this.#run.steps);
-          if (!(await this.#advance(k))) {
-            stopped = true;
-            break;
-          }
-          left -= k;
-        }
-        if (gen !== this.#gen) return this.#state();
-        await this.#frameDone();
-        if (stopped) break;
-        if (left > 0) await new Promise((r) => setTimeout(r, 0));
+        const done = await this.#advance(left);
+        if (gen !== this.#gen || !done) break;
+        left -= done;
+        this.#frameDone();
       }
       return this.#state();
     });
@@ -210,7 +210,6 @@ export class NnPlayground extends HTMLElement {
   }
 
   pause() {
-    active.delete(this);
     if (!this.#playing) return;
     this.#playing = false;
     this.#buttons();
@@ -218,7 +217,12 @@ export class NnPlayground extends HTMLElement {
 
   /** The same config from its initial weights again. */
   reset() {
-    return this.#config ? this.#build(this.#config) : this.#ready;
+    if (!this.#config) return this.#ready;
+    // The running Worker ends now, even in the middle of a chunk.
+    this.pause();
+    this.#gen++;
+    this.#engine?.dispose();
+    return this.#build(this.#config);
   }
 
   /** The run record of the steps taken (RUN_RECORD.md), test cost included. */
@@ -278,13 +282,11 @@ export class NnPlayground extends HTMLElement {
 
   disconnectedCallback() {
     unwatch(this);
-    active.delete(this);
     dark.removeEventListener('change', this.#onScheme);
     this.#playing = false;
     this.#gen++;
-    const engine = this.#engine;
+    this.#engine?.dispose();
     this.#engine = null;
-    this.#exclusive(() => engine?.dispose());
     this.#run?.history.free();
     this.#run = null;
     this.#plotter?.free();
@@ -354,10 +356,12 @@ export class NnPlayground extends HTMLElement {
   #build(config) {
     const next = this.#changes.then(async () => {
       this.pause();
-      let engine;
+      let engine, fit;
       try {
         engine = await Engine.create(config);
+        fit = await engine.watch(fitXs(bounds(engine.dataset)), SNAPSHOTS);
       } catch (e) {
+        engine?.dispose();
         this.#say('configError', { error: message(e) }, true);
         return false;
       }
@@ -371,7 +375,7 @@ export class NnPlayground extends HTMLElement {
         this.#engine = engine;
         return old?.dispose();
       });
-      this.#install(config, engine);
+      this.#install(config, engine, fit);
       await this.#exclusive(() => this.#frameDone(false));
       return true;
     });
@@ -379,20 +383,18 @@ export class NnPlayground extends HTMLElement {
     return next;
   }
 
-  #install(config, engine) {
+  #install(config, engine, fit) {
     this.#config = config;
     this.#run?.history.free();
-    const { train, test } = engine.dataset;
     this.#run = {
       history: new (core().LossHistory)(),
       steps: 0,
-      first: undefined,
       last: undefined,
       testSteps: [],
       testCosts: [],
       panels: new Array(GRID).fill(null),
-      bounds: core().dataBounds(train.x, train.y, test.x, test.y),
-      fit: null,
+      bounds: bounds(engine.dataset),
+      fit,
       diverged: false,
       trained: false,
     };
@@ -422,130 +424,90 @@ export class NnPlayground extends HTMLElement {
     return p;
   }
 
-  #chunk(t0) {
-    if (this.#engine?.backend === 'webgpu') return 32;
-    return Math.max(1, Math.floor((budget() - (performance.now() - t0)) / this.#msPerStep));
-  }
-
-  /** The next step count at which a chunk stops: log lines, grid panels, the configured end. */
-  #boundary() {
-    const done = this.#run.steps;
-    // The step count at which the next multiple of `every` (0, every, 2·every, …) is done.
-    const after = (every) => (done === 0 ? 0 : Math.floor((done - 1) / every) + 1) * every + 1;
-    const { steps, log_every: logEvery } = this.#config.training;
-    let b = after(Math.max(1, logEvery));
-    if (this.#shows('grid') && done < (GRID - 1) * GRID_EVERY + 1) b = Math.min(b, after(GRID_EVERY));
-    if (steps > done) b = Math.min(b, steps);
-    return Math.max(done + 1, b);
-  }
-
-  /** Trains `k` steps and does what their last step asks for; resolves false when stopped. */
+  /**
+   * Trains a chunk of at most `k` steps in the Worker (it stops at log steps, grid snapshots,
+   * the configured end and a diverged loss) and shows what it reports. Resolves to the steps
+   * taken; 0 when the experiment was replaced or ended meanwhile.
+   */
   async #advance(k) {
     const gen = this.#gen;
     const engine = this.#engine;
     const run = this.#run;
-    if (!engine || run.diverged) return false;
-    const t0 = performance.now();
-    const losses = await engine.train(k);
-    if (gen !== this.#gen) return false;
-    this.#msPerStep = 0.7 * this.#msPerStep + (0.3 * (performance.now() - t0)) / k;
+    if (!engine || run.diverged) return 0;
+    let c;
+    try {
+      c = await engine.train(k, CHUNK_MS);
+    } catch (e) {
+      if (gen !== this.#gen) return 0;
+      throw e;
+    }
+    if (gen !== this.#gen) return 0;
+    const { losses, from } = c;
+    const n = losses.length;
     run.history.extend(losses);
-    for (let i = 0; i < losses.length; i++) {
-      const v = losses[i];
-      run.first ??= v;
-      if (!run.diverged && (!Number.isFinite(v) || (run.first > 0 && v > EXPLODE * run.first))) {
-        run.diverged = true;
-        const at = run.steps + i;
-        run.steps += k;
-        run.last = losses[k - 1];
-        await this.#diverged(at, v);
-        return false;
-      }
+    run.steps += n;
+    run.last = losses[n - 1];
+    run.fit = c.fit;
+    for (const p of c.snapshots) run.panels[p.step / GRID_EVERY] = { ys: p.ys };
+    for (const t of c.tests) {
+      this.#log('logStep', { i: t.step, v: short(losses[t.step - from]) });
+      run.testSteps.push(t.step);
+      run.testCosts.push(t.cost);
     }
-    run.steps += k;
-    run.last = losses[k - 1];
-    const index = run.steps - 1;
-    const { steps, log_every: logEvery } = this.#config.training;
-    if (this.#shows('grid') && index % GRID_EVERY === 0 && index / GRID_EVERY < GRID) {
-      run.panels[index / GRID_EVERY] = { ys: await engine.predict(this.#fitXs()) };
-    }
-    if (logEvery > 0 && index % logEvery === 0) {
-      this.#log('logStep', { i: index, v: short(run.last) });
-      const cost = await engine.testCost();
-      run.testSteps.push(index);
-      run.testCosts.push(cost);
-    }
-    if (run.steps === steps && !run.trained) {
+    // The Worker applies the core's divergence rule and offers the core's stable rate.
+    const d = c.diverged;
+    if (d) {
+      run.diverged = true;
+      this.pause();
+      this.#emit('diverged', { step: d.step, loss: d.value });
+      this.#say('diverged', { step: d.step, v: short(d.value), lr: d.stableLearningRate }, true);
+    } else if (c.end && !run.trained) {
       run.trained = true;
-      const cost = await engine.testCost();
-      if (gen !== this.#gen) return false;
+      const cost = c.end.testCost;
       this.#log('logTest', { v: short(cost) });
       this.#emit('trained', { step: run.steps, loss: run.last, testCost: cost });
-      if (this.#playing && this.#target === steps) this.pause();
+      if (this.#playing && this.#target === this.#config.training.steps) this.pause();
     }
-    return gen === this.#gen;
+    return n;
   }
 
-  async #diverged(step, value) {
-    this.pause();
-    this.#emit('diverged', { step, loss: value });
-    let lr = await this.#engine.stableLearningRate().catch(() => NaN);
-    if (!(lr > 0)) lr = this.#config.optimizer.learning_rate / 10;
-    this.#say('diverged', { step, v: short(value), lr: Number(lr.toPrecision(2)) }, true);
-  }
-
+  // Play: chunk after chunk while on and in view, each drawn as it comes back. A hidden tab
+  // waits for its next animation frame.
   #schedule() {
-    if (!this.#playing || !this.#visible || !this.#run) {
-      active.delete(this);
-      return;
-    }
-    active.add(this);
-    if (this.#frame) return;
+    if (!this.#playing || !this.#visible || !this.#run || this.#frame) return;
     this.#frame = true;
-    requestAnimationFrame(() => {
-      this.#exclusive(() => this.#tick()).catch((e) => {
-        this.pause();
-        this.#say('error', { error: message(e) }, true);
-      }).finally(() => {
-        this.#frame = false;
-        this.#schedule();
-      });
-    });
+    const gen = this.#gen;
+    const go = () =>
+      this.#exclusive(() => this.#tick())
+        .catch((e) => {
+          if (gen !== this.#gen) return;
+          this.pause();
+          this.#say('error', { error: message(e) }, true);
+        })
+        .finally(() => {
+          this.#frame = false;
+          this.#schedule();
+        });
+    if (document.hidden) requestAnimationFrame(go);
+    else go();
   }
 
-  /** One frame of Play: about FRAME_MS of training, then the figures. */
+  /** One chunk of Play, then the figures. */
   async #tick() {
     const gen = this.#gen;
-    const t0 = performance.now();
-    while (this.#playing && this.#visible && gen === this.#gen && this.#run.steps < this.#target) {
-      const k = Math.min(this.#target - this.#run.steps, this.#chunk(t0), this.#boundary() - this.#run.steps);
-      if (!(await this.#advance(k))) break;
-      if (performance.now() - t0 >= budget()) break;
-    }
+    if (!this.#playing || !this.#visible || !this.#run) return;
+    if (this.#run.steps < this.#target) await this.#advance(this.#target - this.#run.steps);
     if (gen !== this.#gen) return;
     if (this.#run.steps >= this.#target) this.pause();
-    await this.#frameDone();
+    this.#frameDone();
   }
 
-  /** The fitted curve again, the figures and the numbers, and a `step` event. */
-  async #frameDone(emit = true) {
-    const run = this.#run;
-    const engine = this.#engine;
-    if (!run || !engine) return;
-    const gen = this.#gen;
-    const ys = await engine.predict(this.#fitXs());
-    if (gen !== this.#gen) return;
-    run.fit = ys;
+  /** The figures and the numbers, and a `step` event. */
+  #frameDone(emit = true) {
+    if (!this.#run) return;
     this.#draw();
     this.#stats();
     if (emit) this.#emit('step', this.#state());
-  }
-
-  #fitXs() {
-    const [lo, hi] = this.#run.bounds;
-    const xs = new Float32Array(FIT_POINTS);
-    for (let i = 0; i < FIT_POINTS; i++) xs[i] = lo + ((hi - lo) * i) / (FIT_POINTS - 1);
-    return xs;
   }
 
   #emit(type, detail) {
@@ -801,7 +763,7 @@ export class NnPlayground extends HTMLElement {
     const { train, test } = this.#engine?.dataset ?? {};
     if (!train) return;
     const p = this.#theme();
-    const xs = run.fit ? this.#fitXs() : EMPTY;
+    const xs = run.fit ? fitXs(run.bounds) : EMPTY;
     p.drawScatter(this.#ui.fit, train.x, train.y, test.x, test.y, xs, run.fit ?? EMPTY, undefined, undefined, run.bounds).free();
     if (this.#shows('loss')) {
       p.drawLoss(this.#ui.loss, run.history, false, Uint32Array.from(run.testSteps), Float32Array.from(run.testCosts)).free();
@@ -819,7 +781,7 @@ export class NnPlayground extends HTMLElement {
     p.textContent = this.#word('gridPanel', { step: k * GRID_EVERY });
     c.setAttribute('aria-label', text);
     this.#theme().drawPanel(c, data.train.x, data.train.y, data.test.x, data.test.y,
-      panel ? this.#fitXs() : EMPTY, panel?.ys ?? EMPTY, '', run.bounds).free();
+      panel ? fitXs(run.bounds) : EMPTY, panel?.ys ?? EMPTY, '', run.bounds).free();
   }
 }
 
