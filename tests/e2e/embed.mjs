@@ -244,7 +244,7 @@ export async function embedChecks({ check, assert, context, base, webgpu, Skip, 
   });
 
   await check('embed: an element added after load and one removed while playing leave no loop and no error', async () => {
-    const { page, errors } = await open(context, base, 'embed-life.html', authorPage('<nn-playground id="first" steps="100000"></nn-playground>'));
+    const { page, errors } = await open(context, base, 'embed-life.html', authorPage('<nn-playground id="first" steps="10000000"></nn-playground>'));
     const r = await page.evaluate(async () => {
       const first = document.getElementById('first');
       await first.ready;
