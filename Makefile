@@ -10,7 +10,8 @@ SHELL := /bin/bash
 WASM := wasm32-unknown-unknown
 # Tool paths, XDG_RUNTIME_DIR for Mesa, CHROMEDRIVER.
 ENV := source scripts/env.sh &&
-BROWSER_TEST := $(ENV) WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver
+# A WebGPU test on a software adapter can take most of the runner's default 20 s on a busy machine.
+BROWSER_TEST := $(ENV) WASM_BINDGEN_USE_BROWSER=1 WASM_BINDGEN_TEST_TIMEOUT=120 CHROMEDRIVER=/usr/bin/chromedriver
 banner = @printf '\n==================== %s ====================\n' '$(1)'
 
 .PHONY: help setup test fmt fmt-check clippy test-native test-wasm-node test-wasm-chromium \
