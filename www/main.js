@@ -12,9 +12,11 @@ import * as story from './story.js';
 import { installShare } from './share.js';
 
 const $ = (id) => document.getElementById(id);
-const GRID_PANELS = 10;
-const GRID_EVERY = 100;
-const FIT_POINTS = 121;
+// The grid's panels, the steps between them and the fitted curve's points: the engine's
+// (`schema().figures`), set once it has loaded.
+let GRID_PANELS = 0;
+let GRID_EVERY = 0;
+let FIT_POINTS = 0;
 // How long one chunk of Play trains in the Worker before its losses come back: long enough
 // that messages and the figures cost little beside it (the figures are drawn once per chunk,
 // about 40 times a second), short enough that they move smoothly.
@@ -157,7 +159,6 @@ async function start() {
   $('lang').value = lang();
   applyI18n();
   updateSpeedText();
-  buildGrid();
   // Without settings in the address, the default experiment is built at once, in the Worker,
   // while this page's copy of the engine loads (the Worker fills in the defaults itself).
   const early = !location.hash && !query.backend ? build({}).catch(() => null) : null;
@@ -171,6 +172,8 @@ async function start() {
   }
   const w = app.wasm;
   app.schema = plain(w.schema());
+  ({ grid_panels: GRID_PANELS, grid_every: GRID_EVERY, fit_points: FIT_POINTS } = app.schema.figures);
+  buildGrid();
   // The engine's JSON, in the field order of every config it hands back (URL diffs compare text).
   app.defaults = JSON.parse(w.defaultConfig());
   fillBackendSelect();

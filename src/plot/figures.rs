@@ -10,6 +10,13 @@ use plotters::style::text_anchor::{HPos, VPos};
 /// Rows and columns of [`grid`].
 pub const GRID_SHAPE: (usize, usize) = (5, 2);
 
+/// The page's and the element's grid: a panel after every this many steps (0, 100, …, 900),
+/// as the tutorial plots its line every 100 steps.
+pub const GRID_EVERY: usize = 100;
+
+/// How many x values the page and the element draw the fitted curve through.
+pub const FIT_POINTS: usize = 121;
+
 const LINEAR: AxisSpec = AxisSpec {
     x_fmt: draw::fmt_tick,
     y_fmt: draw::fmt_tick,

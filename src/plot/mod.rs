@@ -27,7 +27,10 @@ pub mod canvas;
 #[cfg(not(target_arch = "wasm32"))]
 mod svg;
 
-pub use figures::{activation, grid, grid_bounds, grid_panel, loss_curve, scatter_fit, GRID_SHAPE};
+pub use figures::{
+    activation, grid, grid_bounds, grid_panel, loss_curve, scatter_fit, FIT_POINTS, GRID_EVERY,
+    GRID_SHAPE,
+};
 pub use history::LossHistory;
 pub use plotters::prelude::DrawingBackend;
 pub use plotters::style::RGBColor;

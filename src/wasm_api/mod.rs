@@ -110,8 +110,10 @@ fn names<T>(all: &[(&'static str, T)]) -> Vec<&'static str> {
 /// core's `ParamSpec`s), `losses`, `activations`, `initializers`, `data_kinds` (with the
 /// slope and intercept choosing one sets), `backends`, `limits` (every constant of
 /// `nnplay::limits`, by its Rust name), `fields` (the bounds of the other numeric fields, by
-/// config path; `model.layers.units` for every layer's units) and `hidden_layer` (what "add a
-/// layer" inserts). The default config is `defaultConfig()`.
+/// config path; `model.layers.units` for every layer's units), `hidden_layer` (what "add a
+/// layer" inserts) and `figures` (`grid_panels`, `grid_every`: the grid's panels and the steps
+/// between them; `fit_points`: the x values of the fitted curve). The default config is
+/// `defaultConfig()`.
 #[wasm_bindgen]
 pub fn schema() -> Result<JsValue, JsError> {
     use crate::limits as l;
@@ -147,6 +149,11 @@ pub fn schema() -> Result<JsValue, JsError> {
         },
         "fields": fields,
         "hidden_layer": crate::config::LayerConfig::hidden(),
+        "figures": {
+            "grid_panels": crate::plot::GRID_SHAPE.0 * crate::plot::GRID_SHAPE.1,
+            "grid_every": crate::plot::GRID_EVERY,
+            "fit_points": crate::plot::FIT_POINTS,
+        },
     });
     to_js(&v)
 }

@@ -13,11 +13,8 @@ const DATA_FIELDS = ['data-kind', 'n', 'noise', 'seed'];
 const MODEL_FIELDS = ['layers', 'loss', 'optimizer', 'learning-rate', 'batch-size', 'steps'];
 const BOUNDS = { n: 'data.n', noise: 'data.noise', steps: 'training.steps' };
 const LABEL_KEY = { loss: 'lossName', steps: 'stepsField' };
-const FIT_POINTS = 121;
 // The longest a chunk of training runs in the Worker before the figures show it.
 const CHUNK_MS = 16;
-const GRID = 10;
-const GRID_EVERY = 100;
 const LOG_LINES = 200;
 const EMPTY = new Float32Array(0);
 const dark = matchMedia('(prefers-color-scheme: dark)');
@@ -91,13 +88,20 @@ function pairs(flat) {
   return out;
 }
 
-// The steps after which the fitted curve is kept for the grid (0, 100, …).
-const SNAPSHOTS = Array.from({ length: GRID }, (_, i) => i * GRID_EVERY);
+/** The grid's panels and the steps between them, and the fitted curve's points: the engine's. */
+let figs = null;
+const fig = () => (figs ??= core().schema().figures);
+const GRID = () => fig().grid_panels;
+const GRID_EVERY = () => fig().grid_every;
 
-/** FIT_POINTS x values across `[lo, hi]`. */
+/** The steps after which the fitted curve is kept for the grid (0, 100, …). */
+const snapshots = () => Array.from({ length: GRID() }, (_, i) => i * GRID_EVERY());
+
+/** The engine's number of x values across `[lo, hi]`. */
 function fitXs([lo, hi]) {
-  const xs = new Float32Array(FIT_POINTS);
-  for (let i = 0; i < FIT_POINTS; i++) xs[i] = lo + ((hi - lo) * i) / (FIT_POINTS - 1);
+  const n = fig().fit_points;
+  const xs = new Float32Array(n);
+  for (let i = 0; i < n; i++) xs[i] = lo + ((hi - lo) * i) / (n - 1);
   return xs;
 }
 
@@ -359,7 +363,7 @@ export class NnPlayground extends HTMLElement {
       let engine, fit;
       try {
         engine = await Engine.create(config);
-        fit = await engine.watch(fitXs(bounds(engine.dataset)), SNAPSHOTS);
+        fit = await engine.watch(fitXs(bounds(engine.dataset)), snapshots());
       } catch (e) {
         engine?.dispose();
         this.#say('configError', { error: message(e) }, true);
@@ -392,7 +396,7 @@ export class NnPlayground extends HTMLElement {
       last: undefined,
       testSteps: [],
       testCosts: [],
-      panels: new Array(GRID).fill(null),
+      panels: new Array(GRID()).fill(null),
       bounds: bounds(engine.dataset),
       fit,
       diverged: false,
@@ -448,7 +452,7 @@ export class NnPlayground extends HTMLElement {
     run.steps += n;
     run.last = losses[n - 1];
     run.fit = c.fit;
-    for (const p of c.snapshots) run.panels[p.step / GRID_EVERY] = { ys: p.ys };
+    for (const p of c.snapshots) run.panels[p.step / GRID_EVERY()] = { ys: p.ys };
     for (const t of c.tests) {
       this.#log('logStep', { i: t.step, v: short(losses[t.step - from]) });
       run.testSteps.push(t.step);
@@ -568,7 +572,7 @@ export class NnPlayground extends HTMLElement {
     ui.loss = h('canvas', { role: 'img', 'data-wl': 'lossPlot', part: 'loss' });
     ui.stage = h('div', { class: 'stage' }, [h('figure', {}, [ui.fit]), h('figure', {}, [ui.loss])]);
     ui.panels = [];
-    for (let k = 0; k < GRID; k++) {
+    for (let k = 0; k < GRID(); k++) {
       const c = h('canvas', { role: 'img' });
       const p = h('p');
       ui.panels.push({ c, p });
@@ -768,7 +772,7 @@ export class NnPlayground extends HTMLElement {
     if (this.#shows('loss')) {
       p.drawLoss(this.#ui.loss, run.history, false, Uint32Array.from(run.testSteps), Float32Array.from(run.testCosts)).free();
     }
-    if (this.#shows('grid')) for (let k = 0; k < GRID; k++) this.#drawPanel(k);
+    if (this.#shows('grid')) for (let k = 0; k < GRID(); k++) this.#drawPanel(k);
   }
 
   #drawPanel(k) {
@@ -777,8 +781,8 @@ export class NnPlayground extends HTMLElement {
     if (!run || !data || !this.#shows('grid')) return;
     const panel = run.panels[k];
     const { c, p } = this.#ui.panels[k];
-    const text = this.#word(panel ? 'gridPanel' : 'gridEmpty', { step: k * GRID_EVERY });
-    p.textContent = this.#word('gridPanel', { step: k * GRID_EVERY });
+    const text = this.#word(panel ? 'gridPanel' : 'gridEmpty', { step: k * GRID_EVERY() });
+    p.textContent = this.#word('gridPanel', { step: k * GRID_EVERY() });
     c.setAttribute('aria-label', text);
     this.#theme().drawPanel(c, data.train.x, data.train.y, data.test.x, data.test.y,
       panel ? fitXs(run.bounds) : EMPTY, panel?.ys ?? EMPTY, '', run.bounds).free();
