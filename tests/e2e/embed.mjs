@@ -273,7 +273,9 @@ export async function embedChecks({ check, assert, context, base, webgpu, Skip, 
     });
     assert(r.workers === 2, `${r.workers} Workers for two elements`);
     assert(r.workersAfter === 0, `${r.workersAfter} Workers left after removing every element`);
-    assert(r.removeMs < 16, `removing two elements took ${r.removeMs} ms`);
+    // Within a frame or so: ending the Workers does not wait for them (16 ms on a quiet machine;
+    // a loaded one adds its own scheduling delays).
+    assert(r.removeMs < 50, `removing two elements took ${r.removeMs.toFixed(1)} ms`);
     assert(r.lateSteps === 25, `the late element trained ${r.lateSteps} steps`);
     assert(r.playing, 'the first element was not playing before it was removed');
     assert(r.frames === 0, `${r.frames} animation frames ran after every element was removed`);
