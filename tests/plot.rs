@@ -494,3 +494,18 @@ fn every_activation_draws_with_its_derivative() {
         assert!(v.x.1 > v.x.0);
     }
 }
+
+#[test]
+fn fit_xs_span_the_bounds_evenly() {
+    let xs = plot::fit_xs(-1.5, 2.5);
+    assert_eq!(xs.len(), plot::FIT_POINTS);
+    assert_eq!((xs[0], xs[xs.len() - 1]), (-1.5, 2.5));
+    let step = 4.0 / (plot::FIT_POINTS - 1) as f64;
+    for (i, x) in xs.iter().enumerate() {
+        assert_eq!(
+            *x,
+            (-1.5 + 4.0 * i as f64 / (plot::FIT_POINTS - 1) as f64) as f32
+        );
+        assert!(i == 0 || (f64::from(*x) - f64::from(xs[i - 1]) - step).abs() < 1e-6);
+    }
+}

@@ -12,11 +12,10 @@ import * as story from './story.js';
 import { installShare } from './share.js';
 
 const $ = (id) => document.getElementById(id);
-// The grid's panels, the steps between them and the fitted curve's points: the engine's
-// (`schema().figures`), set once it has loaded.
+// The grid's panels and the steps between them: the engine's (`schema().figures`), set once
+// it has loaded.
 let GRID_PANELS = 0;
 let GRID_EVERY = 0;
-let FIT_POINTS = 0;
 // How long one chunk of Play trains in the Worker before its losses come back: long enough
 // that messages and the figures cost little beside it (the figures are drawn once per chunk,
 // about 40 times a second), short enough that they move smoothly.
@@ -171,8 +170,8 @@ async function start() {
     return;
   }
   const w = app.wasm;
-  app.schema = plain(w.schema());
-  ({ grid_panels: GRID_PANELS, grid_every: GRID_EVERY, fit_points: FIT_POINTS } = app.schema.figures);
+  app.schema = ui.plain(w.schema());
+  ({ grid_panels: GRID_PANELS, grid_every: GRID_EVERY } = app.schema.figures);
   buildGrid();
   // The engine's JSON, in the field order of every config it hands back (URL diffs compare text).
   app.defaults = JSON.parse(w.defaultConfig());
@@ -493,13 +492,6 @@ function showBackend() {
   $('backend-line').dataset.backend = tr.backend;
 }
 
-// The engine may hand back JS Maps for JSON objects: plain objects are easier to read.
-function plain(v) {
-  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [k, plain(x)]));
-  if (Array.isArray(v)) return v.map(plain);
-  return v;
-}
-
 function currentPoints() {
   const { train, test } = app.run?.data ?? { train: { x: [], y: [] }, test: { x: [], y: [] } };
   const pts = [];
@@ -513,9 +505,7 @@ function round6(v) {
 
 function fitXs() {
   const [xMin, xMax] = app.run.bounds;
-  const xs = new Float32Array(FIT_POINTS);
-  for (let i = 0; i < FIT_POINTS; i++) xs[i] = xMin + ((xMax - xMin) * i) / (FIT_POINTS - 1);
-  return xs;
+  return app.wasm.fitXs(xMin, xMax);
 }
 
 /** Predicts the fitted curve (and the hovered x) with the current weights. */
@@ -528,8 +518,8 @@ async function refreshFit() {
   const ask = hx === null ? xs : Float32Array.from([...xs, hx]);
   const ys = await tr.predict(ask);
   if (tr !== app.trainer || run !== app.run) return;
-  run.fit = { xs, ys: ys.subarray(0, FIT_POINTS) };
-  run.hover = hx === null ? null : { x: hx, y: ys[FIT_POINTS] };
+  run.fit = { xs, ys: ys.subarray(0, xs.length) };
+  run.hover = hx === null ? null : { x: hx, y: ys[xs.length] };
   showPrediction();
 }
 
@@ -758,7 +748,7 @@ async function evaluate() {
 
 /** The log lines of an evaluation: the test cost, then each layer's weights and biases. */
 function logEvaluation(cost, weightList) {
-  const weights = plain(weightList);
+  const weights = ui.plain(weightList);
   log.add(t('log.testCost', { v: ui.f32(cost) }));
   const layers = app.config.model.layers;
   let j = 0;

@@ -5,10 +5,10 @@
 // resolves to `getWeights()`' array; it is called only when the diagram is on screen).
 
 import { t, lang } from './i18n.js';
+import { plain } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 const EMPTY = new Float32Array(0);
-const CURVE_POINTS = 121;
 const STACK_STEPS = 1500;
 const STACK_PER_FRAME = 5;
 const WEIGHTS_EVERY_MS = 150;
@@ -50,12 +50,6 @@ function num(v) {
   const a = Math.abs(v);
   if (a !== 0 && (a < 1e-4 || a >= 1e6)) return v.toExponential(3);
   return String(Number(v.toPrecision(5)));
-}
-
-function plain(v) {
-  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [k, plain(x)]));
-  if (Array.isArray(v)) return v.map(plain);
-  return v;
 }
 
 function wasmReady() {
@@ -153,7 +147,7 @@ function setData(d) {
   S.data = d;
   S.bounds = S.wasm.dataBounds(d.x, d.y, EMPTY, EMPTY);
   const [x0, x1] = S.bounds;
-  S.curveXs = Float32Array.from({ length: CURVE_POINTS }, (_, i) => x0 + ((x1 - x0) * i) / (CURVE_POINTS - 1));
+  S.curveXs = S.wasm.fitXs(x0, x1);
   drawNeuron();
   resetLearner();
 }
@@ -397,7 +391,7 @@ function restartStacks() {
   };
   const b = S.wasm.dataBounds(S.stacks.points.x, S.stacks.points.y, EMPTY, EMPTY);
   S.stacks.bounds = b;
-  S.stacks.xs = Float32Array.from({ length: CURVE_POINTS }, (_, i) => b[0] + ((b[1] - b[0]) * i) / (CURVE_POINTS - 1));
+  S.stacks.xs = S.wasm.fitXs(b[0], b[1]);
   S.stackSteps = 0;
   S.stackLoss = [NaN, NaN];
   drawStacks();

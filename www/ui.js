@@ -5,6 +5,13 @@ import { t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 
+/** A value from the engine with any JS Maps (JSON objects) turned into plain objects. */
+export function plain(v) {
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [k, plain(x)]));
+  if (Array.isArray(v)) return v.map(plain);
+  return v;
+}
+
 /** The message of a thrown value, for people. */
 export function message(e) {
   if (e && typeof e === 'object' && 'message' in e) return String(e.message);

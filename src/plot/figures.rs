@@ -17,6 +17,15 @@ pub const GRID_EVERY: usize = 100;
 /// How many x values the page and the element draw the fitted curve through.
 pub const FIT_POINTS: usize = 121;
 
+/// The x values a fitted curve is drawn through: [`FIT_POINTS`] evenly spaced from `lo` to
+/// `hi`, computed in `f64` (as JavaScript would) and stored as `f32`.
+pub fn fit_xs(lo: f64, hi: f64) -> Vec<f32> {
+    let last = (FIT_POINTS - 1) as f64;
+    (0..FIT_POINTS)
+        .map(|i| (lo + (hi - lo) * i as f64 / last) as f32)
+        .collect()
+}
+
 const LINEAR: AxisSpec = AxisSpec {
     x_fmt: draw::fmt_tick,
     y_fmt: draw::fmt_tick,

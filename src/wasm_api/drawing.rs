@@ -49,6 +49,13 @@ pub(super) fn zip_points(xs: &[f32], ys: &[f32], what: &str) -> Result<Vec<(f32,
     Ok(xs.iter().copied().zip(ys.iter().copied()).collect())
 }
 
+/// The x values a fitted curve is drawn through: the core's number of them, evenly spaced from
+/// `lo` to `hi` (the page, the element and the story all draw their curves through these).
+#[wasm_bindgen(js_name = fitXs)]
+pub fn fit_xs(lo: f64, hi: f64) -> Vec<f32> {
+    plot::fit_xs(lo, hi)
+}
+
 /// The data ranges, padded a little, that show some points: `[xMin, xMax, yMin, yMax]` (the
 /// page keeps them while the fitted curve moves).
 #[wasm_bindgen(js_name = dataBounds)]

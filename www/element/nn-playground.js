@@ -97,13 +97,8 @@ const GRID_EVERY = () => fig().grid_every;
 /** The steps after which the fitted curve is kept for the grid (0, 100, …). */
 const snapshots = () => Array.from({ length: GRID() }, (_, i) => i * GRID_EVERY());
 
-/** The engine's number of x values across `[lo, hi]`. */
-function fitXs([lo, hi]) {
-  const n = fig().fit_points;
-  const xs = new Float32Array(n);
-  for (let i = 0; i < n; i++) xs[i] = lo + ((hi - lo) * i) / (n - 1);
-  return xs;
-}
+/** The engine's x values for the fitted curve across `[lo, hi]`. */
+const fitXs = ([lo, hi]) => core().fitXs(lo, hi);
 
 /** The data's bounds for the figures. */
 function bounds({ train, test }) {
