@@ -38,17 +38,19 @@ export class Trainer {
    * (a page can keep one spawned ahead, so that the next experiment starts sooner).
    *
    * `glue`: the URL of the engine's JS module (default: `nnplay.js` beside this file);
-   * `module`: an already compiled `WebAssembly.Module` of the engine, or `wasm`: the URL of
+   * `module`: a compiled `WebAssembly.Module` of the engine (or a promise of one), or `wasm`: the URL of
    * its `.wasm` (default: the glue's own); `onCrash(message)`: called once if the Worker dies
    * (every pending call then rejects with the same message; settable later as `onCrash`).
    */
   static spawn({ glue = DEFAULT_GLUE, module, wasm, onCrash } = {}) {
     const trainer = new Trainer(onCrash);
-    trainer.#loaded = trainer.#call('load', {
+    // The Worker's script loads at once; the engine goes to it when `module` (a promise of
+    // one is fine: the page may still be compiling it) is there.
+    trainer.#loaded = Promise.resolve(module).then((compiled) => trainer.#call('load', {
       glue: new URL(glue, location.href).href,
-      module,
+      module: compiled,
       wasm: wasm ? new URL(wasm, location.href).href : undefined,
-    });
+    }));
     trainer.#loaded.catch(() => {});
     return trainer;
   }
