@@ -21,7 +21,7 @@ const kb = (bytes) => `${(bytes / 1024).toFixed(1)} KB`;
 /**
  * The gzipped size of each file the page downloads (wasm, the wasm-bindgen glue, the page's
  * scripts), with the total in bytes: what index.html links (its module scripts, preloads and
- * the wasm), then every module those import (`import … from`, `import()`) or start
+ * the URLs its inline loader fetches, the wasm among them), then every module those import (`import … from`, `import()`) or start
  * (`new URL('…', import.meta.url)`, e.g. the Worker), followed to the end. Files the page
  * never loads (the element, `dist/pkg/`) are left out.
  */
@@ -38,12 +38,14 @@ export function pageSize(dist) {
     }
   };
   for (const m of html.matchAll(/<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]+)"/g)) add(m[1], dist);
+  // The loader's own fetches: quoted URLs of .wasm and .js files in inline scripts.
+  for (const m of html.matchAll(/['"]([^'"\s<>]+\.(?:wasm|js))['"]/g)) add(m[1], dist);
   while (todo.length) {
     const file = todo.pop();
     if (!/\.m?js$/.test(file)) continue;
     const text = fs.readFileSync(file, 'utf8');
     const refs = [
-      ...text.matchAll(/\bimport\s*(?:[\w{}*\s,]+from\s*)?['"]([^'"]+)['"]/g),
+      ...text.matchAll(/\bimport\s*(?:[\w${}*\s,]+from\s*)?['"]([^'"]+)['"]/g),
       ...text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g),
       ...text.matchAll(/new URL\(\s*['"]([^'"]+)['"]\s*,\s*import\.meta\.url/g),
     ];

@@ -5,8 +5,8 @@
 //
 //   node scripts/strip-glue.mjs DIR    (every *.js directly in DIR; DIR/index.html if present)
 //
-// Trunk runs it on its staging folder after each build (Trunk.toml, TRUNK_STAGING_DIR);
-// scripts/package.sh runs it on dist/pkg.
+// scripts/package.sh runs it on dist/pkg (the page's own glue is minified instead, by
+// scripts/bundle-page.mjs).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -10,6 +10,7 @@ import { Trainer, TrainerDisposed } from './trainer.js';
 import * as ui from './ui.js';
 import * as story from './story.js';
 import { installShare } from './share.js';
+import { engine, engineSource } from './engine.js';
 
 const $ = (id) => document.getElementById(id);
 // The grid's panels and the steps between them: the engine's (`schema().figures`), set once
@@ -45,8 +46,11 @@ const app = {
   // kept its weights). An edit replaces it only once the new experiment is built.
   config: null,
   trainer: null,
-  // A Trainer spawned ahead (its Worker loading the engine) for the next experiment.
+  // A Trainer spawned ahead (its Worker loading the engine) for the next experiment, once
+  // the page is ready.
   spare: null,
+  spareQueued: false,
+  ready: false,
   generation: 0,
   playing: false,
   // Chunks of Play sent to the Worker and not yet answered.
@@ -119,12 +123,12 @@ let controls;
 
 // ---------- start ----------
 
+/** The engine's exports on this thread, or a rejection after 30 s. */
 function wasmReady() {
-  if (window.wasmBindings) return Promise.resolve(window.wasmBindings);
-  return new Promise((resolve, reject) => {
-    addEventListener('TrunkApplicationStarted', () => resolve(window.wasmBindings), { once: true });
-    setTimeout(() => reject(new Error(t('err.wasmTimeout'))), 30000);
-  });
+  return Promise.race([
+    engine(),
+    new Promise((_, reject) => setTimeout(() => reject(new Error(t('err.wasmTimeout'))), 30000)),
+  ]);
 }
 
 addEventListener('error', (e) => ui.showError(t('err.generic', { error: e.message })));
@@ -133,26 +137,15 @@ addEventListener('unhandledrejection', (e) => {
   report(e.reason);
 });
 
-/**
- * Where the Worker loads the engine: the glue module and the `.wasm` Trunk wrote, by the
- * hashed names of the page's `modulepreload` and `preload` links.
- */
-function engineSource() {
-  const glue = document.querySelector('link[rel="modulepreload"][href*="nnplay"]')?.href;
-  const wasm = document.querySelector('link[rel="preload"][href$=".wasm"]')?.href;
-  if (!glue || !wasm) throw new Error(t('err.engineUrl'));
-  return { glue, wasm };
-}
-
 async function start() {
-  // The first Worker loads the engine while this page loads its own copy for the figures.
-  try {
-    app.engine = engineSource();
-    app.spare = Trainer.spawn(app.engine);
-  } catch (e) {
-    ui.showError(t('err.wasm', { error: ui.message(e) }));
+  // The engine's glue and its compiled module (the loader in index.html started compiling it);
+  // the first Worker starts loading now and gets the module once it is compiled.
+  app.engine = engineSource();
+  if (!app.engine) {
+    ui.showError(t('err.engineUrl'));
     return;
   }
+  app.spare = Trainer.spawn(app.engine);
   const query = url.readQuery();
   setLang(query.lang);
   $('lang').value = lang();
@@ -228,6 +221,8 @@ async function start() {
   addEventListener('popstate', () => change(followUrl));
   addEventListener('hashchange', () => change(followUrl));
   performance.mark('nnplay:ready');
+  app.ready = true;
+  spareLater();
 }
 
 /** The backend select's options: the engine's backend names, with their words. */
@@ -298,8 +293,9 @@ function same(a, b) {
 
 /**
  * Whether `next` differs from `prev` only where the running model can follow without a rebuild:
- * the hyper-parameters of the same optimizer (the engine changes them in place and keeps the
- * optimizer's state) and the training schedule (`steps`, `log_every`).
+ * the hyper-parameters of the same optimizer (the engine recompiles, as Keras' `model.compile`
+ * would: the weights stay, the optimizer starts afresh, and the run record starts at that step,
+ * so that it still replays) and the training schedule (`steps`, `log_every`).
  */
 function keepsModel(prev, next) {
   if (prev.optimizer.name !== next.optimizer.name) return false;
@@ -394,9 +390,10 @@ function commit(config, push) {
 async function build(config) {
   const make = async (backend) => {
     // The spare Worker, started ahead with the engine loaded, takes this experiment; a new
-    // spare starts loading for the next one.
+    // spare starts loading for the next one once the page is idle.
     const trainer = app.spare ?? Trainer.spawn(app.engine);
-    app.spare = Trainer.spawn(app.engine);
+    app.spare = null;
+    spareLater();
     trainer.onCrash = (message) => crashed(trainer, message);
     return trainer.build(config, backend);
   };
@@ -407,6 +404,20 @@ async function build(config) {
     ui.showError(t('backend.fallback', { error: ui.message(e) }));
     return make('cpu');
   }
+}
+
+/**
+ * Starts the spare Worker for the next experiment when the page is idle, and never while it
+ * starts (the first experiment's Worker then has the second core to itself).
+ */
+function spareLater() {
+  if (!app.ready || app.spare || app.spareQueued) return;
+  app.spareQueued = true;
+  const idle = window.requestIdleCallback ?? ((f) => setTimeout(f, 200));
+  idle(() => {
+    app.spareQueued = false;
+    app.spare ??= Trainer.spawn(app.engine);
+  }, { timeout: 2000 });
 }
 
 /** The Worker of `trainer` died: if it is the one on show, say so and stop. */

@@ -6,6 +6,7 @@
 
 import { t, lang } from './i18n.js';
 import { plain } from './ui.js';
+import { engine } from './engine.js';
 
 const $ = (id) => document.getElementById(id);
 const EMPTY = new Float32Array(0);
@@ -52,10 +53,6 @@ function num(v) {
   return String(Number(v.toPrecision(5)));
 }
 
-function wasmReady() {
-  if (window.wasmBindings) return Promise.resolve(window.wasmBindings);
-  return new Promise((resolve) => addEventListener('TrunkApplicationStarted', () => resolve(window.wasmBindings), { once: true }));
-}
 
 function plotter() {
   if (!S.plotter) {
@@ -486,7 +483,7 @@ async function start() {
   $('story-toggle').addEventListener('click', toggleStory);
   // The page's language switch sets <html lang>: the story follows it.
   new MutationObserver(renderWords).observe(document.documentElement, { attributes: true, attributeFilter: ['lang'] });
-  S.wasm = await wasmReady();
+  S.wasm = await engine();
   const w = S.wasm;
   const story = plain(w.storySchema());
   S.schema = story;
