@@ -180,6 +180,29 @@ impl<B: Backend> Engine<B> {
         Ok(())
     }
 
+    /// Starts the optimizer afresh, as a newly compiled Keras optimizer would: every slot zero
+    /// and no iterations. The weights stay.
+    ///
+    /// # Errors
+    /// Backend errors.
+    pub fn reset_optimizer(&mut self) -> Result<()> {
+        let slots: Vec<Buf> = self
+            .params()
+            .flat_map(|p| p.slots.iter().copied())
+            .collect();
+        for b in slots {
+            let (r, c) = self.backend.shape(b);
+            self.backend.write(b, &vec![0.0; r * c])?;
+        }
+        self.backend.set_counter(self.iterations, 0)?;
+        let zero = self.zero_slots();
+        if let Some(c) = &mut self.checkpoint {
+            c.slots = zero;
+            c.iterations = 0;
+        }
+        Ok(())
+    }
+
     fn params(&self) -> impl Iterator<Item = &ParamBufs> {
         self.layers
             .iter()

@@ -19,6 +19,12 @@ pub struct Experiment {
     model: Sequential,
     initial_weights: Vec<Tensor>,
     losses: Vec<f32>,
+    /// Where the run record starts in `losses`: 0, or the step of the last mid-run edit of the
+    /// optimizer (a recompile, after which the record starts afresh).
+    record_start: usize,
+    /// An edit was made after some steps: at the next `train` or `record`, before any other
+    /// step, the record restarts there with the weights of that moment.
+    restart_pending: bool,
 }
 
 impl Experiment {
@@ -48,6 +54,8 @@ impl Experiment {
             model,
             initial_weights,
             losses: Vec::new(),
+            record_start: 0,
+            restart_pending: false,
         })
     }
 
@@ -112,8 +120,11 @@ impl Experiment {
     /// # Errors
     /// Backend errors.
     pub async fn train(&mut self, steps: usize) -> Result<Vec<f32>> {
+        self.restart_record().await?;
         let nb = self.batches();
-        let first = self.losses.len() % nb;
+        // The batches go round from the first one from where the record starts, as a Keras
+        // loop replaying the record would take them.
+        let first = (self.losses.len() - self.record_start) % nb;
         let losses = self.model.train_steps(steps, first).await?;
         self.losses.extend_from_slice(&losses);
         Ok(losses)
@@ -166,7 +177,8 @@ impl Experiment {
         self.model.get_weights_async().await
     }
 
-    /// Changes the learning rate, keeping the optimizer's state.
+    /// Changes the learning rate: [`Experiment::set_optimizer`] with the same optimizer at
+    /// another rate.
     ///
     /// # Errors
     /// [`Error::InvalidParameter`] for a bad rate; nothing changes then.
@@ -174,14 +186,41 @@ impl Experiment {
         self.set_optimizer(self.config.optimizer.with_learning_rate(lr))
     }
 
-    /// Changes the optimizer's hyper-parameters (the same optimizer keeps its state; another
-    /// one starts afresh from the current weights, as recompiling in Keras would).
+    /// Changes the optimizer or its hyper-parameters, as compiling the trained model again
+    /// would in Keras (`model.compile(optimizer=…)`): the weights stay and the optimizer starts
+    /// afresh (no state, no iterations). After steps were taken, the run record then starts
+    /// at this step: its `initial_weights` are the weights now and its `losses` the steps from
+    /// here, the batches taken again from the first, so that the record replays exactly
+    /// (`set_weights`, then `train_on_batch` per step). [`Experiment::step`] keeps counting.
     ///
     /// # Errors
     /// [`crate::Error::InvalidParameter`] naming the parameter; nothing changes then.
     pub fn set_optimizer(&mut self, optimizer: Optimizer) -> Result<()> {
         self.model.set_optimizer(optimizer)?;
         self.config.optimizer = optimizer;
+        if self.losses.len() > self.record_start {
+            self.model.reset_optimizer()?;
+            self.restart_pending = true;
+        }
+        Ok(())
+    }
+
+    /// Where the run record starts: 0, or the step of the last mid-run optimizer edit.
+    pub fn record_start(&self) -> usize {
+        if self.restart_pending {
+            self.losses.len()
+        } else {
+            self.record_start
+        }
+    }
+
+    /// Restarts the record here after an edit: the weights now become its initial weights.
+    async fn restart_record(&mut self) -> Result<()> {
+        if self.restart_pending {
+            self.initial_weights = self.weights().await?;
+            self.record_start = self.losses.len();
+            self.restart_pending = false;
+        }
         Ok(())
     }
 
@@ -204,6 +243,7 @@ impl Experiment {
     /// # Errors
     /// Backend errors.
     pub async fn record(&mut self) -> Result<RunRecord> {
+        self.restart_record().await?;
         let test_cost = self.test_cost().await?;
         let final_weights = self.weights().await?;
         // The config keeps the configured steps; the steps taken are `losses.len()`.
@@ -213,7 +253,7 @@ impl Experiment {
             backend: self.backend_kind().name().into(),
             dataset: DatasetRecord::from_dataset(&self.dataset),
             initial_weights: weights_to_json(&self.initial_weights, |i| self.model.is_bias(i)),
-            losses: self.losses.clone(),
+            losses: self.losses[self.record_start..].to_vec(),
             test_cost,
             final_weights: weights_to_json(&final_weights, |i| self.model.is_bias(i)),
         })

@@ -201,6 +201,36 @@ fn replayed() -> Vec<(String, Config)> {
     runs
 }
 
+/// Runs edited mid-run: (name, config, steps before and after the edit, the new optimizer).
+fn edited() -> Vec<(String, Config, usize, Optimizer)> {
+    let adam = |lr| Optimizer::Adam {
+        learning_rate: lr,
+        beta_1: 0.9,
+        beta_2: 0.999,
+        epsilon: 1e-7,
+    };
+    let mut momentum = Config::default();
+    momentum.training.batch_size = Some(48);
+    momentum.optimizer = Optimizer::Sgd {
+        learning_rate: 0.05,
+        momentum: 0.9,
+        nesterov: false,
+    };
+    let mut sine = Config::default();
+    sine.data.kind = nnplay::DataKind::Sine;
+    sine.model.layers = vec![layer(8, "tanh", true), layer(1, "linear", true)];
+    sine.optimizer = adam(0.01);
+    vec![
+        (
+            "sgd_momentum_minibatch_to_adam".into(),
+            momentum,
+            17,
+            adam(0.02),
+        ),
+        ("adam_learning_rate".into(), sine, 25, adam(0.003)),
+    ]
+}
+
 #[test]
 fn generated_keras_code_runs_and_replays_nnplay_runs() {
     let Some(python) = python() else {
@@ -218,6 +248,20 @@ fn generated_keras_code_runs_and_replays_nnplay_runs() {
         let record = pollster::block_on(e.record()).unwrap();
         assert_eq!(record.losses.len(), steps);
         scripts.push((format!("replay_{name}"), keras_replay_script(&record)));
+    }
+    // Runs whose optimizer was edited mid-run (a recompile): their records start at the edit.
+    for (name, mut config, steps, edit) in edited() {
+        config.training.steps = 2 * steps;
+        let mut e = Experiment::new_cpu(config).unwrap();
+        e.train_blocking(steps).unwrap();
+        e.set_optimizer(edit).unwrap();
+        e.train_blocking(steps).unwrap();
+        let record = pollster::block_on(e.record()).unwrap();
+        assert_eq!(record.losses.len(), steps);
+        scripts.push((
+            format!("replay_edited_{name}"),
+            keras_replay_script(&record),
+        ));
     }
     let results = run_scripts(&python, &scripts);
     let mut failed = Vec::new();

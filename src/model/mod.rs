@@ -306,6 +306,15 @@ impl Sequential {
         self.runtime_mut("set_optimizer")?.set_optimizer(optimizer)
     }
 
+    /// Starts the optimizer afresh, as compiling the model again with a new optimizer would in
+    /// Keras: every state array zero and `iterations` 0. The weights stay.
+    ///
+    /// # Errors
+    /// [`Error::NotCompiled`], or backend errors.
+    pub fn reset_optimizer(&mut self) -> Result<()> {
+        self.runtime_mut("reset_optimizer")?.reset_optimizer()
+    }
+
     /// Changes the learning rate, keeping the optimizer's state.
     ///
     /// # Errors

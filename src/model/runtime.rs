@@ -335,6 +335,11 @@ impl Runtime {
         Ok(())
     }
 
+    /// Starts the optimizer afresh (zero state, no iterations); the weights stay.
+    pub fn reset_optimizer(&mut self) -> Result<()> {
+        recovering!(self, e => e.reset_optimizer())
+    }
+
     /// Replaces the weights.
     pub fn set_weights(&mut self, weights: &[Tensor]) -> Result<()> {
         recovering!(self, e => e.set_weights(weights))
