@@ -5,7 +5,7 @@
 // resolves to `getWeights()`' array; it is called only when the diagram is on screen).
 
 import { t, lang } from './i18n.js';
-import { plain } from './ui.js';
+import { plain, short } from './ui.js';
 import { engine } from './engine.js';
 
 const $ = (id) => document.getElementById(id);
@@ -45,14 +45,8 @@ const S = {
   trailing: null,
 };
 
-/** The shortest text that keeps a float32's value (`2.0001`, `-0.0312`, `1.5e-7`). */
-function num(v) {
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-4 || a >= 1e6)) return v.toExponential(3);
-  return String(Number(v.toPrecision(5)));
-}
-
+/** A live value's text: five significant digits (`2.0001`, `-0.0312`, `1.5e-7`). */
+const num = (v) => short(v, 5);
 
 function plotter() {
   if (!S.plotter) {

@@ -60,12 +60,15 @@ export function f32(v) {
   return String(x);
 }
 
-/** A value shown to people: four significant digits. */
-export function short(v) {
+/**
+ * A short text of a number for labels and live values: `digits` significant digits
+ * (`0.5013`, `-2.1`), in exponent form from 10^(digits + 1) up and under 1e-4.
+ */
+export function short(v, digits = 4) {
   if (!Number.isFinite(v)) return f32(v);
   const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e5 || a < 1e-4)) return v.toExponential(3);
-  return String(Number(v.toPrecision(4)));
+  if (a !== 0 && (a >= 10 ** (digits + 1) || a < 1e-4)) return v.toExponential(3);
+  return String(Number(v.toPrecision(digits)));
 }
 
 /** NumPy-style text of a kernel `{shape: [rows, cols], values}`: `[[a b] [c d]]`. */

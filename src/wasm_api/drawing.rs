@@ -268,9 +268,7 @@ impl Plotter {
         let bounds = bounds_from(bounds)?;
         let (backend, theme) = self.surface(canvas)?;
         let v = plot::scatter_fit(backend, &theme, &data, bounds).map_err(js)?;
-        Ok(PlotView {
-            inner: v.in_css_pixels(),
-        })
+        Ok(PlotView::from_view(v))
     }
 
     /// Draws the training loss of `history` as a line and the test cost at `testSteps`
@@ -298,9 +296,7 @@ impl Plotter {
             .collect();
         let (backend, theme) = self.surface(canvas)?;
         let v = plot::loss_curve(backend, &theme, &history.inner, log_scale, &test).map_err(js)?;
-        Ok(PlotView {
-            inner: v.in_css_pixels(),
-        })
+        Ok(PlotView::from_view(v))
     }
 
     /// Draws one panel of the 5 × 2 grid: the points, the fitted curve (none when empty) and
@@ -334,8 +330,6 @@ impl Plotter {
         let bounds = bounds_from(bounds)?;
         let (backend, theme) = self.surface(canvas)?;
         let v = plot::grid_panel(backend, &theme, &data, caption, bounds).map_err(js)?;
-        Ok(PlotView {
-            inner: v.in_css_pixels(),
-        })
+        Ok(PlotView::from_view(v))
     }
 }
