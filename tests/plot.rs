@@ -509,3 +509,16 @@ fn fit_xs_span_the_bounds_evenly() {
         assert!(i == 0 || (f64::from(*x) - f64::from(xs[i - 1]) - step).abs() < 1e-6);
     }
 }
+
+#[test]
+fn the_grid_keeps_a_panel_after_each_multiple_of_grid_every() {
+    let steps = |n| plot::grid_steps(n).collect::<Vec<_>>();
+    assert_eq!(
+        steps(1000),
+        (0..10).map(|k| k * plot::GRID_EVERY).collect::<Vec<_>>()
+    );
+    assert_eq!(steps(301), vec![0, 100, 200, 300]);
+    assert_eq!(steps(1), vec![0]);
+    assert!(steps(0).is_empty());
+    assert_eq!(steps(1200).len(), 12);
+}

@@ -196,34 +196,57 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
         say!("{}", e.backend_line());
         say!("{}", if zh { "训练" } else { "Training" });
         let every = config.training.log_every;
+        let steps = config.training.steps;
+        // The grid's panels follow the core's schedule (the page's and the element's too):
+        // one after each multiple of plot::GRID_EVERY, the first plot::PANELS of them kept.
+        let grid: Vec<usize> = if stages {
+            plot::grid_steps(steps).collect()
+        } else {
+            Vec::new()
+        };
         let mut panels = Vec::new();
-        let mut stage_count = 0;
-        // The logged step alone (the stages look at the model right after it), then the
-        // steps up to the next one in one go, so a GPU reads back twice per log line.
-        for step in (0..config.training.steps).step_by(every) {
-            let chunk = every.min(config.training.steps - step);
+        // Where the run stops to look: each logged step and each grid step. The step looked
+        // at alone (the model is read right after it), then the steps up to the next stop in
+        // one go, so a GPU reads back about twice per stop.
+        let mut stops: Vec<usize> = (0..steps)
+            .step_by(every)
+            .chain(grid.iter().copied())
+            .collect();
+        stops.sort_unstable();
+        stops.dedup();
+        let mut done = 0;
+        for &step in &stops {
+            if step > done {
+                e.train_blocking(step - done)?;
+            }
             let cost = e.train_blocking(1)?[0];
-            say!("train cost: {cost}");
-            if stages {
-                let test = pollster::block_on(e.test_cost())?;
-                say!("test cost: {}", test as f64);
-                let w = pollster::block_on(e.weights())?;
-                print_weights(&w);
-                stage_count += 1;
-                // Only the stages the grid has room for are kept for the plot.
-                if panels.len() < plot::PANELS {
-                    let xs = e.dataset().x_test.as_slice().to_vec();
-                    let ys = pollster::block_on(e.predict(&xs))?;
-                    panels.push(plot::Panel {
-                        cost: test,
-                        k: panels.len() + 1,
-                        fit: xs.into_iter().zip(ys).collect(),
-                    });
+            done = step + 1;
+            let mut test = None;
+            if step % every == 0 {
+                say!("train cost: {cost}");
+                if stages {
+                    let t = pollster::block_on(e.test_cost())?;
+                    say!("test cost: {}", t as f64);
+                    print_weights(&pollster::block_on(e.weights())?);
+                    test = Some(t);
                 }
             }
-            if chunk > 1 {
-                e.train_blocking(chunk - 1)?;
+            if grid.contains(&step) && panels.len() < plot::PANELS {
+                let cost = match test {
+                    Some(t) => t,
+                    None => pollster::block_on(e.test_cost())?,
+                };
+                let xs = e.dataset().x_test.as_slice().to_vec();
+                let ys = pollster::block_on(e.predict(&xs))?;
+                panels.push(plot::Panel {
+                    cost,
+                    k: panels.len() + 1,
+                    fit: xs.into_iter().zip(ys).collect(),
+                });
             }
+        }
+        if steps > done {
+            e.train_blocking(steps - done)?;
         }
         say!("{}", if zh { "测试" } else { "Testing" });
         let test = pollster::block_on(e.test_cost())?;
@@ -250,8 +273,11 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
                     })
                     .map(|()| {
                         eprintln!("wrote {path}");
-                        if stage_count > panels.len() {
-                            eprintln!("{}", plot::left_out(panels.len(), stage_count, every));
+                        if grid.len() > panels.len() {
+                            eprintln!(
+                                "{}",
+                                plot::left_out(panels.len(), grid.len(), nnplay::plot::GRID_EVERY)
+                            );
                         }
                     })
             }
@@ -378,7 +404,7 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
 
     /// The CLI's side of the figures: the core draws them ([`nnplay::plot`]).
     mod plot {
-        pub use nnplay::plot::{grid_svg as grid, Panel};
+        pub use nnplay::plot::{grid_steps, grid_svg as grid, Panel};
 
         /// How many stages the grid has room for (5 rows of 2).
         pub const PANELS: usize = nnplay::plot::GRID_SHAPE.0 * nnplay::plot::GRID_SHAPE.1;

@@ -14,6 +14,13 @@ pub const GRID_SHAPE: (usize, usize) = (5, 2);
 /// as the tutorial plots its line every 100 steps.
 pub const GRID_EVERY: usize = 100;
 
+/// The steps after which a grid of a run of `steps` steps keeps a panel: every multiple of
+/// [`GRID_EVERY`] below `steps` (the CLI says which ones past the grid's room it left out;
+/// the page and the element show the first ones).
+pub fn grid_steps(steps: usize) -> impl Iterator<Item = usize> {
+    (0..steps).step_by(GRID_EVERY)
+}
+
 /// How many x values the page and the element draw the fitted curve through.
 pub const FIT_POINTS: usize = 121;
 

@@ -28,8 +28,8 @@ pub mod canvas;
 mod svg;
 
 pub use figures::{
-    activation, fit_xs, grid, grid_bounds, grid_panel, loss_curve, scatter_fit, FIT_POINTS,
-    GRID_EVERY, GRID_SHAPE,
+    activation, fit_xs, grid, grid_bounds, grid_panel, grid_steps, loss_curve, scatter_fit,
+    FIT_POINTS, GRID_EVERY, GRID_SHAPE,
 };
 pub use history::LossHistory;
 pub use plotters::prelude::DrawingBackend;
