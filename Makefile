@@ -104,6 +104,7 @@ fixtures: ## regenerate the Keras fixtures with real Keras (jax backend) in .ven
 		.venv-keras/bin/pip install keras jax; \
 	fi
 	KERAS_BACKEND=jax .venv-keras/bin/python tests/fixtures/make_keras_fixtures.py
+	KERAS_BACKEND=jax .venv-keras/bin/python tests/fixtures/make_tanh_fixture.py
 
 clean: ## remove build outputs (target/, dist/, test-artifacts/)
 	$(ENV) cargo clean

@@ -5,7 +5,8 @@
 //!
 //! Also checks nnplay's initializers against the distributions Keras draws from
 //! (`keras/meta/initializers.json`) and `fit`'s refusal of a `validation_split` that leaves
-//! no training or no validation samples (`keras/meta/validation_split_errors.json`).
+//! no training or no validation samples (`keras/meta/validation_split_errors.json`), and
+//! tanh bit for bit (`keras/meta/tanh.json`).
 #![cfg(not(target_arch = "wasm32"))]
 
 use nnplay::record::{weights_from_json, WeightArray};
@@ -584,4 +585,79 @@ fn initializers_draw_from_keras_distributions() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// `keras/meta/tanh.json`: Keras' tanh on the CPU (`jax.numpy.tanh`) over float32 inputs.
+#[derive(Deserialize)]
+struct TanhFixture {
+    stride: usize,
+    count: usize,
+    h1: String,
+    h2: String,
+    samples: Vec<[u32; 2]>,
+}
+
+/// The inputs of `make_tanh_fixture.py`, in its order.
+fn tanh_inputs(stride: usize) -> Vec<f32> {
+    let pos: Vec<f32> = (0..=10f32.to_bits())
+        .step_by(stride)
+        .map(f32::from_bits)
+        .collect();
+    let mut edges = Vec::new();
+    for v in [7.998_811_7f32, 0.0004, 1.0, 9.0] {
+        let b = v.to_bits();
+        edges.extend((b - 2..=b + 2).map(f32::from_bits));
+    }
+    edges.extend([f32::INFINITY, 1e30, 1e-30, 1e-45]);
+    let neg = |v: &[f32]| v.iter().map(|x| -x).collect::<Vec<_>>();
+    [pos.clone(), neg(&pos), edges.clone(), neg(&edges)].concat()
+}
+
+#[test]
+fn tanh_is_keras_tanh_bit_for_bit() {
+    let f: TanhFixture = serde_json::from_str(&meta("tanh")).unwrap();
+    let xs = tanh_inputs(f.stride);
+    assert_eq!(xs.len(), f.count, "the inputs are not the fixture's");
+    let wrong: Vec<String> = f
+        .samples
+        .iter()
+        .filter(|[x, y]| {
+            nnplay::Activation::Tanh
+                .forward(f32::from_bits(*x))
+                .to_bits()
+                != *y
+        })
+        .map(|[x, y]| {
+            let x = f32::from_bits(*x);
+            format!(
+                "tanh({x:e}) = {:e}, Keras {:e}",
+                nnplay::Activation::Tanh.forward(x),
+                f32::from_bits(*y)
+            )
+        })
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "{} of {} samples differ: {}",
+        wrong.len(),
+        f.samples.len(),
+        wrong.iter().take(5).cloned().collect::<Vec<_>>().join("; ")
+    );
+    let (mut h1, mut h2) = (0u64, 0u64);
+    for (i, x) in xs.iter().enumerate() {
+        let b = u64::from(nnplay::Activation::Tanh.forward(*x).to_bits());
+        h1 = h1.wrapping_add(b);
+        h2 = h2.wrapping_add(b.wrapping_mul(i as u64 + 1));
+    }
+    assert_eq!(
+        (h1.to_string(), h2.to_string()),
+        (f.h1, f.h2),
+        "some of the {} results differ from Keras'",
+        xs.len()
+    );
+    assert!(nnplay::Activation::Tanh.forward(f32::NAN).is_nan());
+    println!(
+        "tanh: {} inputs, every result equal to Keras' bit for bit",
+        xs.len()
+    );
 }
