@@ -53,6 +53,7 @@ pub mod rng;
 pub mod run;
 pub mod story;
 pub mod tensor;
+pub mod text;
 pub mod timeseries;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm_api;

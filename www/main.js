@@ -563,7 +563,7 @@ function receive(chunk, { now = false } = {}) {
   const logEvery = app.config.training.log_every;
   const logFrom = (upTo) => {
     for (let i = Math.ceil(Math.max(from, run.logged ?? 0) / logEvery) * logEvery; i < upTo; i += logEvery) {
-      log.add(t('log.trainCost', { v: ui.f32(losses[i - from]) }));
+      log.add(t('log.trainCost', { v: app.wasm.trainCostText(losses[i - from]) }));
       run.logged = i + 1;
     }
   };
@@ -757,18 +757,24 @@ async function evaluate() {
   logEvaluation(cost, weights);
 }
 
-/** The log lines of an evaluation: the test cost, then each layer's weights and biases. */
+/**
+ * The log lines of an evaluation: the test cost, then each layer's weights and biases, in the
+ * engine's text (the CLI prints the same).
+ */
 function logEvaluation(cost, weightList) {
+  const w = app.wasm;
   const weights = ui.plain(weightList);
-  log.add(t('log.testCost', { v: ui.f32(cost) }));
+  const kernelText = ({ shape, values }) => w.weightsText(shape[0], shape[1], Float32Array.from(values));
+  const biasText = ({ values }) => w.biasesText(Float32Array.from(values));
+  log.add(t('log.testCost', { v: w.testCostText(cost) }));
   const layers = app.config.model.layers;
   let j = 0;
   layers.forEach((layer, i) => {
     const kernel = weights[j++];
     const bias = layer.use_bias ? weights[j++] : null;
     const one = layers.length === 1;
-    log.add(one ? t('log.weights', { v: ui.matrixText(kernel) }) : t('log.layerWeights', { i: i + 1, v: ui.matrixText(kernel) }));
-    if (bias) log.add(one ? t('log.biases', { v: ui.vectorText(bias) }) : t('log.layerBiases', { i: i + 1, v: ui.vectorText(bias) }));
+    log.add(one ? t('log.weights', { v: kernelText(kernel) }) : t('log.layerWeights', { i: i + 1, v: kernelText(kernel) }));
+    if (bias) log.add(one ? t('log.biases', { v: biasText(bias) }) : t('log.layerBiases', { i: i + 1, v: biasText(bias) }));
   });
 }
 

@@ -71,20 +71,6 @@ export function short(v, digits = 4) {
   return String(Number(v.toPrecision(digits)));
 }
 
-/** NumPy-style text of a kernel `{shape: [rows, cols], values}`: `[[a b] [c d]]`. */
-export function matrixText({ shape, values }) {
-  const [rows, cols] = shape;
-  const flat = Array.from(values, f32);
-  const out = [];
-  for (let r = 0; r < rows; r++) out.push(`[${flat.slice(r * cols, r * cols + cols).join(' ')}]`);
-  return `[${out.join(' ')}]`;
-}
-
-/** NumPy-style text of a bias (any shape, printed flat): `[a b]`. */
-export function vectorText({ values }) {
-  return `[${Array.from(values, f32).join(' ')}]`;
-}
-
 /**
  * The console: a bounded list of lines. Lines added together reach the page together, at the
  * next `flush` (the next frame at the latest), as one block appended: a burst of lines costs

@@ -25,7 +25,7 @@ mod cli {
     use nnplay::config::BackendChoice;
     use nnplay::limits::MAX_CONFIG_BYTES;
     use nnplay::run::Experiment;
-    use nnplay::{Config, Error, Result, Tensor};
+    use nnplay::{text, Config, Error, Result, Tensor};
     use std::collections::HashMap;
 
     const USAGE: &str = "usage:
@@ -141,31 +141,12 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
         std::fs::write(path, text).map_err(|e| Error::Io(format!("cannot write {path}: {e}")))
     }
 
-    /// NumPy's way of printing a small array: `[[0.4922711]]`, `[1.9995022]`.
-    fn np(t: &Tensor, as_vector: bool) -> String {
-        let row = |r: &[f32]| {
-            r.iter()
-                .map(|v| format!("{v}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        if as_vector {
-            return format!("[{}]", row(t.as_slice()));
-        }
-        let rows: Vec<String> = t
-            .to_rows()
-            .iter()
-            .map(|r| format!("[{}]", row(r)))
-            .collect();
-        format!("[{}]", rows.join("\n "))
-    }
-
     fn print_weights(w: &[Tensor]) {
         if let Some(k) = w.first() {
-            say!("weights: {}", np(k, false));
+            say!("weights: {}", text::matrix(k));
         }
         if let Some(b) = w.get(1) {
-            say!("biases: {}", np(b, true));
+            say!("biases: {}", text::vector(b.as_slice()));
         }
     }
 
@@ -223,10 +204,10 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
             done = step + 1;
             let mut test = None;
             if step % every == 0 {
-                say!("train cost: {cost}");
+                say!("train cost: {}", text::train_cost(cost));
                 if stages {
                     let t = pollster::block_on(e.test_cost())?;
-                    say!("test cost: {}", t as f64);
+                    say!("test cost: {}", text::test_cost(t));
                     print_weights(&pollster::block_on(e.weights())?);
                     test = Some(t);
                 }
@@ -250,7 +231,7 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
         }
         say!("{}", if zh { "测试" } else { "Testing" });
         let test = pollster::block_on(e.test_cost())?;
-        say!("test cost: {}", test as f64);
+        say!("test cost: {}", text::test_cost(test));
         print_weights(&pollster::block_on(e.weights())?);
         // The record first, and whatever the plot does: a failed plot must not lose the run.
         let recorded = match args.values.get("record") {
@@ -309,18 +290,21 @@ The backend is --backend, else the NNPLAY_BACKEND variable, else the config's (a
         let losses = e.train_blocking(config.training.steps)?;
         for (step, cost) in losses.iter().enumerate() {
             if step % every == 0 {
-                say!("step {step:>7}  train cost: {cost}");
+                say!("step {step:>7}  train cost: {}", text::train_cost(*cost));
             }
         }
         let first = losses.first().copied().unwrap_or(f32::NAN);
         if let Some(step) = nnplay::run::diverged_at(&losses, first) {
             say!(
                 "the loss became {} at step {step}: the learning rate is too large (try {})",
-                losses[step],
+                text::train_cost(losses[step]),
                 e.stable_learning_rate()
             );
         }
-        say!("test cost: {}", pollster::block_on(e.test_cost())? as f64);
+        say!(
+            "test cost: {}",
+            text::test_cost(pollster::block_on(e.test_cost())?)
+        );
         if let Some(path) = args.values.get("record") {
             write_record(&mut e, path)?;
         }

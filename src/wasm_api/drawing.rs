@@ -56,6 +56,34 @@ pub fn fit_xs(lo: f64, hi: f64) -> Vec<f32> {
     plot::fit_xs(lo, hi)
 }
 
+/// The tutorial log's text of a loss `train_on_batch` returned (`train cost: …`), as the CLI
+/// prints it: NumPy's float32 text.
+#[wasm_bindgen(js_name = trainCostText)]
+pub fn train_cost_text(loss: f32) -> String {
+    crate::text::train_cost(loss)
+}
+
+/// The tutorial log's text of `evaluate`'s test cost (`test cost: …`), as the CLI prints it:
+/// Python's float text of the float32.
+#[wasm_bindgen(js_name = testCostText)]
+pub fn test_cost_text(cost: f32) -> String {
+    crate::text::test_cost(cost)
+}
+
+/// The tutorial log's text of a kernel of `rows` × `cols` values (`weights: [[…]]`), as the
+/// CLI prints it (NumPy's layout, summarised past 1000 values).
+#[wasm_bindgen(js_name = weightsText)]
+pub fn weights_text(rows: usize, cols: usize, values: Vec<f32>) -> Result<String, JsError> {
+    let t = crate::tensor::Tensor::from_vec(rows, cols, values).map_err(super::js)?;
+    Ok(crate::text::matrix(&t))
+}
+
+/// The tutorial log's text of a bias (`biases: […]`), as the CLI prints it.
+#[wasm_bindgen(js_name = biasesText)]
+pub fn biases_text(values: &[f32]) -> String {
+    crate::text::vector(values)
+}
+
 /// The data ranges, padded a little, that show some points: `[xMin, xMax, yMin, yMax]` (the
 /// page keeps them while the fitted curve moves).
 #[wasm_bindgen(js_name = dataBounds)]

@@ -7,6 +7,7 @@
 // Usage: node tests/e2e/run.mjs   (after building the page into dist/; NNPLAY_DIST=dir picks another)
 
 import fs from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -272,6 +273,29 @@ async function suite(label, webgpu, base) {
     await waitFor(page, () => document.querySelector('#log').textContent.includes('test cost:'));
     const log = await page.$eval('#log', (e) => e.textContent);
     assert(/weights: \[\[-?\d/.test(log) && /biases: \[-?\d/.test(log), 'weights and biases logged at pause');
+  });
+
+  await check('the page logs the tutorial in the CLI\'s words and numbers (`nnplay tutorial --lang en`)', async () => {
+    // The CLI that `cargo test` builds (make test runs the native tests first).
+    const cli = ['debug', 'release'].map((p) => path.join(ROOT, 'target', p, 'nnplay')).find((f) => fs.existsSync(f));
+    if (!cli) throw new Skip('no target/{debug,release}/nnplay: build it with cargo build');
+    const out = spawnSync(cli, ['tutorial', '--lang', 'en', '--backend', 'cpu'], { encoding: 'utf8' });
+    assert(out.status === 0, `the CLI failed: ${out.stderr}`);
+    const expected = out.stdout.slice(out.stdout.indexOf('Training\n')).trimEnd();
+    const p = await context.newPage();
+    watch(p);
+    await p.goto(`${base}/?lang=en`);
+    await ready(p);
+    // Four Step ×100: the tutorial's 301 steps and its evaluation at the end, in a log short
+    // enough to keep its first line.
+    for (let n = 100; n <= 400; n += 100) {
+      await p.click('#step100');
+      await untilStep(p, n);
+    }
+    await waitFor(p, () => document.querySelector('#log').textContent.includes('biases:'), undefined, 30000);
+    const log = await p.$eval('#log', (e) => e.textContent);
+    assert(log.startsWith(expected), `the page's log:\n${log.slice(0, expected.length + 40)}\nthe CLI's:\n${expected}`);
+    await p.close();
   });
 
   await check('the main plot is drawn (not blank)', async () => {
