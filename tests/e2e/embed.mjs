@@ -34,6 +34,7 @@ async function open(context, base, name, html) {
         super(...args);
         window.__workers++;
         window.__workersMade++;
+        window.__lastWorker = this;
       }
 
       terminate() {
@@ -210,6 +211,54 @@ export async function embedChecks({ check, assert, context, base, webgpu, Skip, 
     } else {
       assert(r.backends.every((b) => b === 'cpu') && r.full.devicesOpened === 0, `backends ${r.backends}, ${r.full.devicesOpened} devices`);
     }
+    noErrors(errors);
+    await page.close();
+  });
+
+  await check('embed: a TrainerHost frees a disposed trainer\'s experiment, ends with the last, and a crash reaches every hosted trainer', async () => {
+    const { page, errors } = await open(context, base, 'embed-host.html', authorPage(''));
+    const r = await page.evaluate(async () => {
+      const { TrainerHost, Trainer } = await import('./pkg/trainer.js');
+      const made0 = window.__workersMade;
+      const host = new TrainerHost();
+      const config = (seed) => ({ seed, model: { layers: [{ units: 4, activation: 'tanh' }, { units: 1 }] }, backend: 'cpu' });
+      const [a, b, c] = await Promise.all([host.create(config(1)), Trainer.spawn({ host }).build(config(2)), host.create(config(3))]);
+      const three = await host.stats();
+      const [la, lb] = [await a.train(20), await b.train(20)];
+      c.dispose();
+      const two = await host.stats();
+      const late = await c.train(1).then(() => 'resolved', (e) => e.name);
+      // The host's Worker, as the page sees it: a crash must reach both remaining trainers.
+      const worker = window.__lastWorker;
+      const crashes = [];
+      a.onCrash = (m) => crashes.push(['a', m]);
+      b.onCrash = (m) => crashes.push(['b', m]);
+      const pending = [a.train(1e9, { budgetMs: 5000 }), b.train(1e9, { budgetMs: 5000 })].map((p) => p.then(() => 'resolved', (e) => e.message));
+      worker.dispatchEvent(new ErrorEvent('error', { message: 'simulated crash' }));
+      const rejected = await Promise.all(pending);
+      const afterCrash = { workers: window.__workers, disposed: host.disposed, a: a.disposed, b: b.disposed };
+      // A second host, ended by disposing its last trainer; a Trainer alone keeps its own Worker.
+      const host2 = new TrainerHost();
+      const d = await host2.create(config(4));
+      const alone = await Trainer.create(config(5));
+      const withTwo = window.__workers;
+      d.dispose();
+      const afterLast = { workers: window.__workers, disposed: host2.disposed };
+      await alone.train(5);
+      alone.dispose();
+      return {
+        made: window.__workersMade - made0, three, two, late, crashes, rejected, afterCrash, withTwo, afterLast, left: window.__workers,
+        differ: la.losses[0] !== lb.losses[0] && la.losses.length === 20 && lb.losses.length === 20,
+      };
+    });
+    assert(r.three.experiments === 3 && r.two.experiments === 2, `experiments: ${r.three.experiments}, then ${r.two.experiments} after a dispose`);
+    assert(r.late === 'TrainerDisposed', `a disposed trainer's call: ${r.late}`);
+    assert(r.differ, 'two hosted trainers of different seeds gave the same losses');
+    assert(r.crashes.length === 2 && r.crashes.every(([, m]) => m === 'simulated crash'), `onCrash calls: ${JSON.stringify(r.crashes)}`);
+    assert(r.rejected.every((m) => m === 'simulated crash'), `pending calls after the crash: ${JSON.stringify(r.rejected)}`);
+    assert(r.afterCrash.workers === 0 && r.afterCrash.disposed && r.afterCrash.a && r.afterCrash.b, `after the crash: ${JSON.stringify(r.afterCrash)}`);
+    assert(r.withTwo === 2 && r.afterLast.workers === 1 && r.afterLast.disposed, `hosts and a lone trainer: ${r.withTwo} Workers, then ${JSON.stringify(r.afterLast)}`);
+    assert(r.made === 3 && r.left === 0, `${r.made} Workers started, ${r.left} left`);
     noErrors(errors);
     await page.close();
   });
