@@ -205,3 +205,11 @@ impl Experiment {
         to_js(&c)
     }
 }
+
+/// WebGPU devices this wasm instance has opened so far. Every experiment of an instance (one
+/// Worker) shares one device while any of them holds it, so a page's elements, hosted in one
+/// Worker, open one between them.
+#[wasm_bindgen(js_name = devicesOpened)]
+pub fn devices_opened() -> f64 {
+    crate::backend::gpu::devices_opened() as f64
+}

@@ -34,6 +34,7 @@ async function open(context, base, name, html) {
         super(...args);
         window.__workers++;
         window.__workersMade++;
+        window.__lastWorker = this;
       }
 
       terminate() {
@@ -80,15 +81,19 @@ export async function embedChecks({ check, assert, context, base, webgpu, Skip, 
       const [ra, rb] = [await a.record(), await b.record()];
       // Reset builds the experiment again (a `backend` event) from step 0.
       const workersBefore = window.__workers;
+      const madeBefore = window.__workersMade;
       await a.reset();
       const afterReset = a.steps;
       const workersAfter = window.__workers;
-      return { workersBefore, workersAfter, afterReset, done, bSteps, bDone, events, ra: { n: ra.losses.length, test: ra.test_cost }, rb: { n: rb.losses.length, backend: rb.backend, layers: rb.config.model.layers.length } };
+      const madeAfter = window.__workersMade - madeBefore;
+      return { workersBefore, workersAfter, madeAfter, afterReset, done, bSteps, bDone, events, ra: { n: ra.losses.length, test: ra.test_cost }, rb: { n: rb.losses.length, backend: rb.backend, layers: rb.config.model.layers.length } };
     });
     assert(r.done.step === 40 && Number.isFinite(r.done.loss), `a.step(40) gave ${JSON.stringify(r.done)}`);
     assert(r.bSteps === 0, `b trained ${r.bSteps} steps while a did`);
     assert(r.afterReset === 0, `a has ${r.afterReset} steps after reset()`);
-    assert(r.workersBefore === 2 && r.workersAfter === 2, `Workers: ${r.workersBefore} before a reset, ${r.workersAfter} after`);
+    // The elements share one Worker; a reset builds again in it.
+    assert(r.workersBefore === 1 && r.workersAfter === 1 && r.madeAfter === 0,
+      `Workers: ${r.workersBefore} before a reset, ${r.workersAfter} after, ${r.madeAfter} started by it`);
     assert(r.bDone.step === 30 && Number.isFinite(r.bDone.testCost), `b's trained event: ${JSON.stringify(r.bDone)}`);
     assert(r.ra.n === 40 && Number.isFinite(r.ra.test), `a's record: ${JSON.stringify(r.ra)}`);
     assert(r.rb.n === 30 && r.rb.layers === 2, `b's record: ${JSON.stringify(r.rb)}`);
@@ -105,7 +110,7 @@ export async function embedChecks({ check, assert, context, base, webgpu, Skip, 
     await page.close();
   });
 
-  await check('embed: no training step runs on the page\'s thread: one Worker per element, the wasm compiled once on the page\'s thread', async () => {
+  await check('embed: no training step runs on the page\'s thread: one Worker for the elements, the wasm compiled once on the page\'s thread', async () => {
     const { page, errors } = await open(context, base, 'embed-thread.html', `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>embed test</title><link rel="icon" href="data:,"></head><body>
 <script type="module">
@@ -139,9 +144,121 @@ export async function embedChecks({ check, assert, context, base, webgpu, Skip, 
     });
     assert(r.done.step === 120 && r.bSteps === 30, `a: ${JSON.stringify(r.done)}, b: ${r.bSteps}`);
     assert(r.main.create === 0 && r.main.train === 0, `the page's thread built ${r.main.create} experiments and trained ${r.main.train} times`);
-    assert(r.workers === 3, `${r.workers} Workers for three elements`);
+    assert(r.workers === 1, `${r.workers} Workers for three elements`);
     assert(r.compiles === 1, `the wasm was compiled ${r.compiles} times on the page's thread`);
     assert(/\b0\b/.test(r.log), `b's log: ${r.log.slice(0, 100)}`);
+    noErrors(errors);
+    await page.close();
+  });
+
+  await check('embed: the page\'s elements share one Worker and one device, train independently, and a removed one is freed', async () => {
+    const backend = webgpu ? 'webgpu' : 'cpu';
+    const { page, errors } = await open(context, base, 'embed-share.html', authorPage(`
+      <nn-playground id="a" seed="3" layers="32 tanh, 1" steps="2000" backend="${backend}"></nn-playground>
+      <nn-playground id="b" data-kind="sine" layers="32 tanh, 32 tanh, 1" optimizer="adam" learning-rate="0.01" steps="1500"
+        backend="${backend}"></nn-playground>
+      <nn-playground id="c" seed="5" steps="20" backend="${backend}"></nn-playground>`));
+    const r = await page.evaluate(async () => {
+      const { hostStats } = await import('./pkg/element/engine.js');
+      const [a, b, c] = ['a', 'b', 'c'].map((id) => document.getElementById(id));
+      await Promise.all([a.ready, b.ready, c.ready]);
+      const backends = [a, b, c].map((e) => e.shadowRoot && e.backend);
+      const trained = (el) => new Promise((res) => el.addEventListener('trained', (e) => res(e.detail), { once: true }));
+      // Both play at once (runs of several chunks each): each one's steps come while the other
+      // is still training.
+      const steps = [];
+      for (const [id, el] of [['a', a], ['b', b]]) el.addEventListener('step', () => steps.push(id));
+      const done = Promise.all([trained(a), trained(b)]);
+      a.play();
+      b.play();
+      const [da, db] = await done;
+      const [ra, rb] = [await a.record(), await b.record()];
+      const full = await hostStats();
+      const workers = window.__workers;
+      const made = window.__workersMade;
+      c.remove();
+      // The Worker frees the experiment after the command it is running.
+      let afterRemove = await hostStats();
+      for (let i = 0; i < 50 && afterRemove.experiments !== 2; i++) {
+        await new Promise((res) => setTimeout(res, 20));
+        afterRemove = await hostStats();
+      }
+      const more = await b.step(5);
+      const workersAfterOne = window.__workers;
+      a.remove();
+      b.remove();
+      return {
+        backends: [ra.backend, rb.backend], da, db, full, afterRemove, more, workers, made, workersAfterOne,
+        interleaved: steps.indexOf('a') < steps.lastIndexOf('b') && steps.indexOf('b') < steps.lastIndexOf('a'),
+        la: ra.losses, lb: rb.losses, left: window.__workers, stats: await hostStats(),
+      };
+    });
+    assert(r.workers === 1 && r.made === 1, `${r.workers} Workers alive, ${r.made} started, for three elements`);
+    assert(r.da.step === 2000 && r.db.step === 1500 && Number.isFinite(r.da.testCost) && Number.isFinite(r.db.testCost),
+      `trained events: ${JSON.stringify([r.da, r.db])}`);
+    assert(r.la.length === 2000 && r.lb.length === 1500 && r.la[0] !== r.lb[0], `losses: ${r.la.length}, ${r.lb.length}`);
+    assert(r.interleaved, 'the two playing elements did not progress together');
+    assert(r.full.experiments === 3, `${r.full.experiments} experiments in the Worker for three elements`);
+    assert(r.afterRemove.experiments === 2, `${r.afterRemove.experiments} experiments left after removing one of three`);
+    assert(r.more.step === 1505, `b after c was removed: ${JSON.stringify(r.more)}`);
+    assert(r.workersAfterOne === 1, `${r.workersAfterOne} Workers after removing one element`);
+    assert(r.left === 0 && r.stats === null, `${r.left} Workers left after removing every element`);
+    if (webgpu) {
+      const adapter = await page.evaluate(async () => !!(navigator.gpu && await navigator.gpu.requestAdapter().catch(() => null)));
+      if (!adapter) throw new Skip('no WebGPU adapter');
+      assert(r.backends.every((b) => b === 'webgpu'), `the elements ran on ${r.backends}`);
+      assert(r.full.devicesOpened === 1, `${r.full.devicesOpened} WebGPU devices opened for three elements`);
+    } else {
+      assert(r.backends.every((b) => b === 'cpu') && r.full.devicesOpened === 0, `backends ${r.backends}, ${r.full.devicesOpened} devices`);
+    }
+    noErrors(errors);
+    await page.close();
+  });
+
+  await check('embed: a TrainerHost frees a disposed trainer\'s experiment, ends with the last, and a crash reaches every hosted trainer', async () => {
+    const { page, errors } = await open(context, base, 'embed-host.html', authorPage(''));
+    const r = await page.evaluate(async () => {
+      const { TrainerHost, Trainer } = await import('./pkg/trainer.js');
+      const made0 = window.__workersMade;
+      const host = new TrainerHost();
+      const config = (seed) => ({ seed, model: { layers: [{ units: 4, activation: 'tanh' }, { units: 1 }] }, backend: 'cpu' });
+      const [a, b, c] = await Promise.all([host.create(config(1)), Trainer.spawn({ host }).build(config(2)), host.create(config(3))]);
+      const three = await host.stats();
+      const [la, lb] = [await a.train(20), await b.train(20)];
+      c.dispose();
+      const two = await host.stats();
+      const late = await c.train(1).then(() => 'resolved', (e) => e.name);
+      // The host's Worker, as the page sees it: a crash must reach both remaining trainers.
+      const worker = window.__lastWorker;
+      const crashes = [];
+      a.onCrash = (m) => crashes.push(['a', m]);
+      b.onCrash = (m) => crashes.push(['b', m]);
+      const pending = [a.train(1e9, { budgetMs: 5000 }), b.train(1e9, { budgetMs: 5000 })].map((p) => p.then(() => 'resolved', (e) => e.message));
+      worker.dispatchEvent(new ErrorEvent('error', { message: 'simulated crash' }));
+      const rejected = await Promise.all(pending);
+      const afterCrash = { workers: window.__workers, disposed: host.disposed, a: a.disposed, b: b.disposed };
+      // A second host, ended by disposing its last trainer; a Trainer alone keeps its own Worker.
+      const host2 = new TrainerHost();
+      const d = await host2.create(config(4));
+      const alone = await Trainer.create(config(5));
+      const withTwo = window.__workers;
+      d.dispose();
+      const afterLast = { workers: window.__workers, disposed: host2.disposed };
+      await alone.train(5);
+      alone.dispose();
+      return {
+        made: window.__workersMade - made0, three, two, late, crashes, rejected, afterCrash, withTwo, afterLast, left: window.__workers,
+        differ: la.losses[0] !== lb.losses[0] && la.losses.length === 20 && lb.losses.length === 20,
+      };
+    });
+    assert(r.three.experiments === 3 && r.two.experiments === 2, `experiments: ${r.three.experiments}, then ${r.two.experiments} after a dispose`);
+    assert(r.late === 'TrainerDisposed', `a disposed trainer's call: ${r.late}`);
+    assert(r.differ, 'two hosted trainers of different seeds gave the same losses');
+    assert(r.crashes.length === 2 && r.crashes.every(([, m]) => m === 'simulated crash'), `onCrash calls: ${JSON.stringify(r.crashes)}`);
+    assert(r.rejected.every((m) => m === 'simulated crash'), `pending calls after the crash: ${JSON.stringify(r.rejected)}`);
+    assert(r.afterCrash.workers === 0 && r.afterCrash.disposed && r.afterCrash.a && r.afterCrash.b, `after the crash: ${JSON.stringify(r.afterCrash)}`);
+    assert(r.withTwo === 2 && r.afterLast.workers === 1 && r.afterLast.disposed, `hosts and a lone trainer: ${r.withTwo} Workers, then ${JSON.stringify(r.afterLast)}`);
+    assert(r.made === 3 && r.left === 0, `${r.made} Workers started, ${r.left} left`);
     noErrors(errors);
     await page.close();
   });
@@ -263,7 +380,7 @@ export async function embedChecks({ check, assert, context, base, webgpu, Skip, 
       const t0 = performance.now();
       first.remove();
       late.remove();
-      // Removal ends the Workers at once.
+      // Removing the last element ends the Worker at once.
       const workersAfter = window.__workers;
       const removeMs = performance.now() - t0;
       await new Promise((res) => setTimeout(res, 300));
@@ -271,9 +388,9 @@ export async function embedChecks({ check, assert, context, base, webgpu, Skip, 
       await new Promise((res) => setTimeout(res, 600));
       return { lateSteps, playing, workers, workersAfter, removeMs, frames: window.__frames - f0, left: document.querySelectorAll('nn-playground').length };
     });
-    assert(r.workers === 2, `${r.workers} Workers for two elements`);
+    assert(r.workers === 1, `${r.workers} Workers for two elements`);
     assert(r.workersAfter === 0, `${r.workersAfter} Workers left after removing every element`);
-    // Within a frame or so: ending the Workers does not wait for them (16 ms on a quiet machine;
+    // Within a frame or so: ending the Worker does not wait for it (16 ms on a quiet machine;
     // a loaded one adds its own scheduling delays).
     assert(r.removeMs < 50, `removing two elements took ${r.removeMs.toFixed(1)} ms`);
     assert(r.lateSteps === 25, `the late element trained ${r.lateSteps} steps`);

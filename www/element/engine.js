@@ -1,14 +1,16 @@
-// The one place where <nn-playground> meets the training engine. Each element's experiment
-// trains in its own Worker through the package's trainer (../trainer.js): the page's thread
-// never runs a training step. It loads the package too, for the pure functions (schema,
-// configs, exports, drawing) that `core()` gives. The engine's wasm is compiled once per page;
-// that one compiled module serves the page's thread and every element's Worker.
+// The one place where <nn-playground> meets the training engine. The elements' experiments
+// train in one Worker of the page through the package's trainer host (../trainer.js): the
+// page's thread never runs a training step, and every element shares that Worker's engine and
+// its one WebGPU device. The Worker starts with the first element and ends with the last. It
+// loads the package too, for the pure functions (schema, configs, exports, drawing) that
+// `core()` gives. The engine's wasm is compiled once per page; that one compiled module serves
+// the page's thread and the Worker.
 //
 //   await loadEngine()                  compiles and loads the package once for the page
 //   core()                              the package's module (schema, defaultConfig, Plotter, …)
 //   const e = await Engine.create(config)   config: a normalized config object; builds on
-//                                       config.backend in a new Worker and, when WebGPU cannot
-//                                       start, on the CPU (then e.fallback holds the reason)
+//                                       config.backend in the elements' Worker and, when WebGPU
+//                                       cannot start, on the CPU (then e.fallback holds the reason)
 //   e.backend, e.backendLine, e.step    'cpu' | 'webgpu', the engine's words, steps taken
 //   e.dataset                           {train: {x, y}, test: {x, y}} as Float32Arrays
 //   await e.watch(xs, snapshots)        the curve at xs in each chunk, and kept after the
@@ -16,15 +18,20 @@
 //   await e.train(n, budgetMs)          a chunk of at most n steps (the trainer's: losses,
 //                                       tests, snapshots, fit, diverged by the core's rule, end)
 //   await e.record()                    the run record (JSON text)
-//   e.dispose()                         ends the Worker now; calls pending or later reject
+//   e.dispose()                         frees the experiment; calls pending or later reject (the
+//                                       Worker ends with the last Engine)
+//   await hostStats()                   {experiments, devicesOpened} of the Worker, or null
 //
-// Calls on one Engine run one after another in its Worker, in the order made.
+// Calls on one Engine run one after another in the Worker, in the order made; those of
+// different Engines interleave between chunks.
 
 import init, * as nn from '../nnplay.js';
-import { Trainer } from '../trainer.js';
+import { TrainerHost } from '../trainer.js';
 
 let ready = null;
 let compiled = null;
+/** The elements' Worker: made by the first Engine, it ends with the last. */
+let host = null;
 
 /** Compiles the package's wasm once; resolves to the module (also used by the page's thread). */
 async function compile() {
@@ -41,6 +48,11 @@ async function compile() {
 export function loadEngine() {
   ready ??= (compiled = compile()).then((module) => init({ module_or_path: module })).then(() => nn);
   return ready;
+}
+
+/** `{experiments, devicesOpened}` of the elements' Worker, or null when there is none. */
+export function hostStats() {
+  return host && !host.disposed ? host.stats() : Promise.resolve(null);
 }
 
 /** The package's module (after `loadEngine()` resolved). */
@@ -61,12 +73,18 @@ export class Engine {
   static async create(config) {
     await loadEngine();
     const module = await compiled;
-    const make = (backend) => Trainer.create(config, { backend, module });
+    if (!host || host.disposed) host = new TrainerHost({ module });
+    const h = host;
+    // A failed try disposes its trainer: the Worker stays for the second one.
+    const release = h.hold();
+    const make = (backend) => h.create(config, { backend });
     try {
       return new Engine(await make(config.backend), null);
     } catch (e) {
       if (config.backend !== 'webgpu') throw e;
       return new Engine(await make('cpu'), e?.message ?? String(e));
+    } finally {
+      release();
     }
   }
 
@@ -90,14 +108,9 @@ export class Engine {
     return this.#t.train(n, { budgetMs });
   }
 
-
-
-
   record() {
     return this.#t.record();
   }
-
-
 
   dispose() {
     this.#t.dispose();

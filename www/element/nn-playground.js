@@ -2,7 +2,7 @@
 // experiment's config (the run record's schema, read by the engine), `lang`, `controls` (which
 // parts show) and `autoplay`. Training goes through ./engine.js only; every figure is drawn by
 // the engine's Plotter; every option list, default and limit comes from the engine's schema.
-// Each element trains in its own Worker: the page's thread only draws what the chunks report.
+// The page's elements train in one Worker: the page's thread only draws what the chunks report.
 
 import { loadEngine, core, Engine } from './engine.js';
 import { word } from './words.js';
@@ -217,10 +217,10 @@ export class NnPlayground extends HTMLElement {
   /** The same config from its initial weights again. */
   reset() {
     if (!this.#config) return this.#ready;
-    // The running Worker ends now, even in the middle of a chunk.
+    // The running chunk's answer is ignored; the new experiment replaces the old one in the
+    // same Worker (disposing first could end the Worker, were this its only element).
     this.pause();
     this.#gen++;
-    this.#engine?.dispose();
     return this.#build(this.#config);
   }
 

@@ -254,7 +254,8 @@ pub(crate) fn grid_matmul(m: usize, n: usize, large: bool) -> (u32, u32, u32) {
     (n.div_ceil(t).max(1) as u32, m.div_ceil(t).max(1) as u32, 1)
 }
 
-/// Shader modules and pipelines, each created the first time a kernel is used.
+/// Shader modules and pipelines, each created the first time a kernel is used (one set per
+/// device, shared by its backends).
 #[derive(Default)]
 pub(crate) struct Kernels {
     modules: HashMap<Module, wgpu::ShaderModule>,
@@ -286,11 +287,6 @@ impl Kernels {
                 cache: None,
             })
         })
-    }
-
-    /// The pipeline of a kernel already used (see [`Kernels::pipeline`]).
-    pub fn get(&self, kernel: Kernel) -> Option<&wgpu::ComputePipeline> {
-        self.pipelines.get(&kernel)
     }
 }
 

@@ -19,9 +19,11 @@ mod kernels;
 mod minify;
 mod params;
 #[cfg(all(test, not(target_arch = "wasm32")))]
+mod sharing_tests;
+#[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests;
 
-pub use context::AdapterSummary;
+pub use context::{devices_opened, AdapterSummary};
 
 use super::{check, Backend, BackendKind, Buf, Counter, Counters};
 use crate::activation::Activation;
@@ -30,8 +32,7 @@ use crate::loss::Loss;
 use crate::optim::Coefficients;
 use context::GpuContext;
 use kernels::{
-    grid_1d, grid_matmul, matmul_is_large, matmul_k_chunk, matmul_splits, Kernel, Kernels,
-    COLUMN_SUMS_WIDTH,
+    grid_1d, grid_matmul, matmul_is_large, matmul_k_chunk, matmul_splits, Kernel, COLUMN_SUMS_WIDTH,
 };
 use params::{
     ActivationBackwardOperands, ApplyGradientOperands, BiasActivationOperands, ColumnSumsOperands,
@@ -77,16 +78,18 @@ struct BindKey {
 }
 
 struct Dispatch {
-    kernel: Kernel,
+    pipeline: wgpu::ComputePipeline,
     bind_group: wgpu::BindGroup,
     groups: (u32, u32, u32),
 }
 
 /// Runs the [`Backend`] operations as WGSL compute kernels through wgpu: WebGPU in the
 /// browser, Vulkan, Metal or DX12 natively.
+///
+/// The backends of one thread (in the browser: of one wasm instance, e.g. one Worker) share
+/// one device, its queue and its pipelines; each keeps its own buffers and bind groups.
 pub struct GpuBackend {
     ctx: GpuContext,
-    kernels: Kernels,
     slots: Vec<Option<Slot>>,
     free_list: Vec<u32>,
     counter_slots: Vec<CounterSlot>,
@@ -95,7 +98,8 @@ pub struct GpuBackend {
     placeholders: HashMap<u32, wgpu::Buffer>,
     /// The uniform buffers of parameters, by their bytes.
     uniforms: HashMap<Vec<u8>, wgpu::Buffer>,
-    bind_groups: HashMap<BindKey, wgpu::BindGroup>,
+    /// Each with the pipeline of its kernel (whose layout it was made for).
+    bind_groups: HashMap<BindKey, (wgpu::BindGroup, wgpu::ComputePipeline)>,
     bind_groups_created: u64,
     pending: Vec<Dispatch>,
     staging: Option<wgpu::Buffer>,
@@ -105,8 +109,10 @@ pub struct GpuBackend {
 }
 
 impl GpuBackend {
-    /// Opens the default WebGPU adapter (a high-performance one if there are several).
-    /// Natively, `WGPU_BACKEND` (e.g. `vulkan`, `gl`) restricts the APIs tried.
+    /// Opens the default WebGPU adapter (a high-performance one if there are several), or
+    /// reuses the device that other backends of this thread already hold (see
+    /// [`devices_opened`]). Natively, `WGPU_BACKEND` (e.g. `vulkan`, `gl`) restricts the APIs
+    /// tried.
     ///
     /// # Errors
     /// [`Error::Backend`] when there is no WebGPU (e.g. node, or a browser without it), no
@@ -115,7 +121,6 @@ impl GpuBackend {
         let ctx = GpuContext::new().await?;
         Ok(GpuBackend {
             ctx,
-            kernels: Kernels::default(),
             slots: Vec::new(),
             free_list: Vec::new(),
             counter_slots: Vec::new(),
@@ -151,9 +156,15 @@ impl GpuBackend {
         self.bind_groups_created
     }
 
+    /// Whether `self` and `other` use the same device.
+    pub fn same_device(&self, other: &GpuBackend) -> bool {
+        self.ctx.same_device(&other.ctx)
+    }
+
     /// Makes the backend behave as after a driver reset, for tests and the page's "simulate"
-    /// button: the device is really destroyed, and every operation from now on returns
-    /// [`Error::DeviceLost`].
+    /// button: every operation from now on returns [`Error::DeviceLost`]. The device is really
+    /// destroyed when this backend is its only user; when other backends share it, only this
+    /// one stops using it (destroying it would end their training too).
     pub fn simulate_device_loss(&mut self) {
         self.pending.clear();
         self.ctx.lose("simulated device loss");
@@ -230,17 +241,18 @@ impl GpuBackend {
             operands: operands.operands(),
             params: bytemuck::bytes_of(&params).to_vec(),
         };
-        let bind_group = match self.bind_groups.get(&key) {
-            Some(bg) => bg.clone(),
+        let (bind_group, pipeline) = match self.bind_groups.get(&key) {
+            Some(cached) => cached.clone(),
             None => {
-                let bg = self.create_bind_group(&key)?;
-                self.bind_groups.insert(key, bg.clone());
+                let pipeline = self.ctx.pipeline(kernel);
+                let bg = self.create_bind_group(&key, &pipeline)?;
+                self.bind_groups.insert(key, (bg.clone(), pipeline.clone()));
                 self.bind_groups_created += 1;
-                bg
+                (bg, pipeline)
             }
         };
         self.pending.push(Dispatch {
-            kernel,
+            pipeline,
             bind_group,
             groups,
         });
@@ -258,11 +270,12 @@ impl GpuBackend {
         b
     }
 
-    fn create_bind_group(&mut self, key: &BindKey) -> Result<wgpu::BindGroup> {
-        let layout = self
-            .kernels
-            .pipeline(&self.ctx.device, key.kernel)
-            .get_bind_group_layout(0);
+    fn create_bind_group(
+        &mut self,
+        key: &BindKey,
+        pipeline: &wgpu::ComputePipeline,
+    ) -> Result<wgpu::BindGroup> {
+        let layout = pipeline.get_bind_group_layout(0);
         let device = &self.ctx.device;
         let has_params = key.kernel.params().is_some();
         if has_params && !self.uniforms.contains_key(&key.params) {
@@ -331,11 +344,7 @@ impl GpuBackend {
             timestamp_writes: None,
         });
         for d in self.pending.drain(..) {
-            let pipeline = self
-                .kernels
-                .get(d.kernel)
-                .expect("a recorded kernel has its pipeline");
-            pass.set_pipeline(pipeline);
+            pass.set_pipeline(&d.pipeline);
             pass.set_bind_group(0, &d.bind_group, &[]);
             pass.dispatch_workgroups(d.groups.0, d.groups.1, d.groups.2);
         }
