@@ -320,7 +320,7 @@ export class Trainer {
     return this.#call('testCost');
   }
 
-  /** The weights now: `[{shape, values}]` in Keras' order. */
+  /** The weights now: `[{shape, values}]` in Keras' order, each `values` a Float32Array. */
   weights() {
     return this.#call('weights');
   }
@@ -335,7 +335,10 @@ export class Trainer {
     return this.#call('stableLearningRate');
   }
 
-  /** Changes the learning rate; the optimizer keeps its state. */
+  /**
+   * Changes the learning rate: a recompile in the engine (the weights stay, the optimizer
+   * starts afresh, and after steps were taken the run record starts there).
+   */
   setLearningRate(lr) {
     return this.#call('setLearningRate', { lr });
   }

@@ -38,7 +38,16 @@ class State {
     return { step: exp.step, backend: exp.backend, backendLine: exp.backendLine };
   }
 
-  /** The first step after `done` at which the page wants something: a log line, a snapshot, the end. */
+  /**
+ * `getWeights()`' `[{shape, values}]` with each `values` a Float32Array, which goes to the page
+ * by transfer: a large model's millions of weights would take the page's thread a long
+ * structured clone as plain arrays.
+ */
+function typedWeights(list) {
+  return list.map(({ shape, values }) => ({ shape, values: Float32Array.from(values) }));
+}
+
+/** The first step after `done` at which the page wants something: a log line, a snapshot, the end. */
   nextBoundary(done) {
     const { steps: runSteps, log_every: logEvery } = this.training;
     // The look at step index i comes after it, at step count i + 1.
@@ -135,7 +144,7 @@ const commands = {
       if (index % logEvery === 0) tests.push({ step: index, cost: await exp.testCost() });
       if (exp.step === runSteps && !s.finalReported) {
         s.finalReported = true;
-        end = { testCost: await exp.testCost(), weights: await exp.weights() };
+        end = { testCost: await exp.testCost(), weights: typedWeights(await exp.weights()) };
       }
       if (performance.now() - t0 >= budgetMs) break;
     }
@@ -147,7 +156,7 @@ const commands = {
       diverged,
       end,
       fit: s.fitXs ? await exp.predict(s.fitXs) : null,
-      weights: weights ? await exp.weights() : null,
+      weights: weights ? typedWeights(await exp.weights()) : null,
       ms: performance.now() - t0,
       ...s.status(),
     };
@@ -155,7 +164,7 @@ const commands = {
 
   predict: (s, { xs }) => s.exp.predict(Float32Array.from(xs)),
   testCost: (s) => s.exp.testCost(),
-  weights: (s) => s.exp.weights(),
+  weights: async (s) => typedWeights(await s.exp.weights()),
   record: (s) => s.exp.record(),
   stableLearningRate: (s) => s.exp.stableLearningRate(),
   setLearningRate: (s, { lr }) => s.exp.setLearningRate(lr),
