@@ -38,16 +38,7 @@ class State {
     return { step: exp.step, backend: exp.backend, backendLine: exp.backendLine };
   }
 
-  /**
- * `getWeights()`' `[{shape, values}]` with each `values` a Float32Array, which goes to the page
- * by transfer: a large model's millions of weights would take the page's thread a long
- * structured clone as plain arrays.
- */
-function typedWeights(list) {
-  return list.map(({ shape, values }) => ({ shape, values: Float32Array.from(values) }));
-}
-
-/** The first step after `done` at which the page wants something: a log line, a snapshot, the end. */
+  /** The first step after `done` at which the page wants something: a log line, a snapshot, the end. */
   nextBoundary(done) {
     const { steps: runSteps, log_every: logEvery } = this.training;
     // The look at step index i comes after it, at step count i + 1.
@@ -176,6 +167,15 @@ const commands = {
   },
   status: (s) => s.status(),
 };
+
+/**
+ * `getWeights()`' `[{shape, values}]` with each `values` a Float32Array, which goes to the page
+ * by transfer: a large model's millions of weights would take the page's thread a long
+ * structured clone as plain arrays.
+ */
+function typedWeights(list) {
+  return list.map(({ shape, values }) => ({ shape, values: Float32Array.from(values) }));
+}
 
 function concat(parts) {
   if (parts.length === 1) return parts[0];
