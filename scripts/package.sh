@@ -1,25 +1,21 @@
 #!/usr/bin/env bash
-# Packs the wasm that `trunk build --release` just built into dist/pkg/: an ES module a page
-# imports with no bundler (`import init, { Sequential, Dense } from './pkg/nnplay.js'`), its
-# TypeScript declarations and a package.json. No second Rust build: wasm-bindgen and wasm-opt
-# run on Trunk's wasm (profile wasm-release), with Trunk's wasm-opt level (-Oz).
+# Builds the JS package into dist/pkg/: an ES module a page imports with no bundler
+# (`import init, { Sequential, Dense } from './pkg/nnplay.js'`), its TypeScript declarations
+# and a package.json. The package has the whole JS API, so its wasm is a build of its own:
+# the page's (Trunk, no default features) leaves out the Keras API and the benchmark
+# exports, and the package adds them (`--features keras-api,bench-api`), with Trunk's
+# profile (wasm-release) and wasm-opt level (-Oz). Trunk's output (dist/ outside pkg/) is
+# left as it is. Both builds write the same target/…/wasm-release/nnplay.wasm: cargo compiles
+# the library again (not its dependencies) whenever the other one wrote it last, so each gets
+# its own features (measured: about 12 s each way after a `make build`).
 #
-# Usage: scripts/package.sh [OUT_DIR]   (default dist/pkg; run `make build`, which calls it)
+# Usage: scripts/package.sh [OUT_DIR]   (default dist/pkg; `make build` runs it after Trunk)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 # shellcheck source=scripts/env.sh
 source scripts/env.sh
 OUT="${1:-dist/pkg}"
-
-# Where cargo put Trunk's wasm: CARGO_TARGET_DIR, a .cargo/config, or target/.
-TARGET_DIR="$(cargo metadata --format-version 1 --no-deps --offline \
-  | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')"
-WASM="$TARGET_DIR/wasm32-unknown-unknown/wasm-release/nnplay.wasm"
-if [ ! -f "$WASM" ]; then
-  echo "package: $WASM not found: run 'trunk build --release' first (make build does)" >&2
-  exit 1
-fi
 
 # The same versions Trunk uses (Trunk.toml pins them).
 want_bg="$(sed -n 's/^wasm_bindgen = "\(.*\)"/\1/p' Trunk.toml)"
@@ -32,6 +28,25 @@ want_opt="$(sed -n 's/^wasm_opt = "version_\(.*\)"/\1/p' Trunk.toml)"
 have_opt="$(wasm-opt --version | sed -n 's/.*version \([0-9]*\).*/\1/p')"
 if [ -n "$want_opt" ] && [ "$have_opt" != "$want_opt" ]; then
   echo "package: wasm-opt $have_opt on PATH ($(command -v wasm-opt)), Trunk.toml wants $want_opt" >&2
+  exit 1
+fi
+
+# The library with the package's features, offline as Trunk builds (scripts/setup.sh runs
+# `cargo fetch`); cargo's JSON messages name the wasm it wrote.
+echo "package: cargo build --profile wasm-release --lib --features keras-api,bench-api"
+WASM="$(cargo build --offline --profile wasm-release --lib --target wasm32-unknown-unknown \
+  --no-default-features --features keras-api,bench-api --message-format=json-render-diagnostics \
+  | node -e '
+let s = "";
+process.stdin.on("data", (d) => (s += d)).on("end", () => {
+  const wasm = s.split("\n").filter(Boolean).map((l) => JSON.parse(l))
+    .filter((m) => m.reason === "compiler-artifact" && m.target.name === "nnplay")
+    .flatMap((m) => m.filenames).find((f) => f.endsWith(".wasm"));
+  if (!wasm) process.exit(1);
+  console.log(wasm);
+});')"
+if [ ! -f "$WASM" ]; then
+  echo "package: cargo did not write the library's wasm ($WASM)" >&2
   exit 1
 fi
 

@@ -260,21 +260,371 @@ impl Default for Config {
 ///
 /// The document must be an object: serde would otherwise read a list as the struct's fields in
 /// order (`[]` as every default), which is not the schema.
+///
+/// The text is read once into a `json::Node` tree (objects keep their keys in document order,
+/// repeated ones included, so that the first problem in the text is the one reported and a
+/// repeated field is refused as serde refuses it); `T` is then read from the tree by a
+/// deserializer that knows where it stands and puts that path before the first error, in
+/// serde_json's words. Errors of the JSON syntax itself give the line and column instead.
 pub(crate) fn from_json_at_path<T: serde::de::DeserializeOwned>(text: &str) -> Result<T> {
     if text.trim_start().starts_with('[') {
         return Err(Error::Config(
             "expected a JSON object ({ … }), found a list ([ … ])".into(),
         ));
     }
+    // Only the first document is read: what follows it is ignored.
     let de = &mut serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        if path == "." || path == "?" || path.is_empty() {
-            Error::Config(e.inner().to_string())
-        } else {
-            Error::Config(format!("{path}: {}", e.inner()))
-        }
+    let node = <json::Node as serde::Deserialize>::deserialize(de)
+        .map_err(|e| Error::Config(e.to_string()))?;
+    json::read(&node).map_err(|e| match e.path {
+        Some(path) if !path.is_empty() => Error::Config(format!("{path}: {}", e.message)),
+        _ => Error::Config(e.message),
     })
+}
+
+/// A JSON tree, and a serde deserializer over it that tracks the path to the value it reads.
+mod json {
+    use serde::de::value::{BorrowedStrDeserializer, MapAccessDeserializer};
+    use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, Unexpected, Visitor};
+    use std::fmt;
+
+    /// A JSON value as the text has it: numbers as serde_json reads them, objects as their
+    /// `(key, value)` pairs in order.
+    pub(super) enum Node {
+        Null,
+        Bool(bool),
+        U64(u64),
+        I64(i64),
+        F64(f64),
+        Str(String),
+        Arr(Vec<Node>),
+        Obj(Vec<(String, Node)>),
+    }
+
+    impl<'de> de::Deserialize<'de> for Node {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(NodeVisitor)
+        }
+    }
+
+    struct NodeVisitor;
+
+    impl<'de> Visitor<'de> for NodeVisitor {
+        type Value = Node;
+
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_unit<E>(self) -> Result<Node, E> {
+            Ok(Node::Null)
+        }
+        fn visit_bool<E>(self, v: bool) -> Result<Node, E> {
+            Ok(Node::Bool(v))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Node, E> {
+            Ok(Node::U64(v))
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Node, E> {
+            Ok(Node::I64(v))
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Node, E> {
+            Ok(Node::F64(v))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Node, E> {
+            Ok(Node::Str(v.to_owned()))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Node, E> {
+            Ok(Node::Str(v))
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+            let mut items = Vec::new();
+            while let Some(v) = seq.next_element()? {
+                items.push(v);
+            }
+            Ok(Node::Arr(items))
+        }
+        fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+            let mut pairs = Vec::new();
+            while let Some(pair) = map.next_entry()? {
+                pairs.push(pair);
+            }
+            Ok(Node::Obj(pairs))
+        }
+    }
+
+    /// Where a value stands in the document: `data.n`, `model.layers[0].units`.
+    #[derive(Clone, Copy)]
+    enum Path<'a> {
+        Root,
+        Key(&'a Path<'a>, &'a str),
+        Index(&'a Path<'a>, usize),
+    }
+
+    impl fmt::Display for Path<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            match *self {
+                Path::Root => Ok(()),
+                Path::Key(&Path::Root, key) => f.write_str(key),
+                Path::Key(parent, key) => write!(f, "{parent}.{key}"),
+                Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+            }
+        }
+    }
+
+    /// A reading error: serde's message and, once known, the path of the value it is about.
+    #[derive(Debug)]
+    pub(super) struct ReadError {
+        pub(super) path: Option<String>,
+        pub(super) message: String,
+    }
+
+    impl fmt::Display for ReadError {
+        fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str(&self.message)
+        }
+    }
+
+    impl std::error::Error for ReadError {}
+
+    impl de::Error for ReadError {
+        fn custom<T: fmt::Display>(msg: T) -> Self {
+            ReadError {
+                path: None,
+                message: msg.to_string(),
+            }
+        }
+
+        fn invalid_type(unexp: Unexpected, exp: &dyn de::Expected) -> Self {
+            de::Error::custom(format_args!(
+                "invalid type: {}, expected {exp}",
+                Json(unexp)
+            ))
+        }
+
+        fn invalid_value(unexp: Unexpected, exp: &dyn de::Expected) -> Self {
+            de::Error::custom(format_args!(
+                "invalid value: {}, expected {exp}",
+                Json(unexp)
+            ))
+        }
+    }
+
+    /// A value in an error message as serde_json puts it: `null`, and floats as JSON writes
+    /// them.
+    struct Json<'a>(Unexpected<'a>);
+
+    impl fmt::Display for Json<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            match self.0 {
+                Unexpected::Unit => f.write_str("null"),
+                Unexpected::Float(v) => match serde_json::Number::from_f64(v) {
+                    Some(n) => write!(f, "floating point `{n}`"),
+                    None => fmt::Display::fmt(&self.0, f),
+                },
+                u => fmt::Display::fmt(&u, f),
+            }
+        }
+    }
+
+    /// Puts `path` on an error that has none yet (the innermost value's path wins; an error
+    /// of the document itself keeps none).
+    fn at<T>(r: Result<T, ReadError>, path: &Path) -> Result<T, ReadError> {
+        r.map_err(|mut e| {
+            if e.path.is_none() {
+                e.path = Some(path.to_string());
+            }
+            e
+        })
+    }
+
+    /// Reads a `T` from the tree.
+    pub(super) fn read<T: de::DeserializeOwned>(node: &Node) -> Result<T, ReadError> {
+        T::deserialize(At {
+            node,
+            path: &Path::Root,
+        })
+    }
+
+    /// A value of the tree and its path, as a serde deserializer.
+    struct At<'de, 'p> {
+        node: &'de Node,
+        path: &'p Path<'p>,
+    }
+
+    impl<'de> Deserializer<'de> for At<'de, '_> {
+        type Error = ReadError;
+
+        fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, ReadError> {
+            match self.node {
+                Node::Null => v.visit_unit(),
+                Node::Bool(b) => v.visit_bool(*b),
+                Node::U64(n) => v.visit_u64(*n),
+                Node::I64(n) => v.visit_i64(*n),
+                Node::F64(n) => v.visit_f64(*n),
+                Node::Str(s) => v.visit_borrowed_str(s),
+                Node::Arr(items) => {
+                    let mut seq = Seq {
+                        items: items.iter(),
+                        index: 0,
+                        path: self.path,
+                    };
+                    let value = v.visit_seq(&mut seq)?;
+                    match seq.items.len() {
+                        0 => Ok(value),
+                        _ => Err(de::Error::invalid_length(
+                            items.len(),
+                            &"fewer elements in array",
+                        )),
+                    }
+                }
+                Node::Obj(pairs) => v.visit_map(Map {
+                    pairs: pairs.iter(),
+                    value: None,
+                    path: self.path,
+                }),
+            }
+        }
+
+        fn deserialize_option<V: Visitor<'de>>(self, v: V) -> Result<V::Value, ReadError> {
+            match self.node {
+                Node::Null => v.visit_none(),
+                _ => v.visit_some(self),
+            }
+        }
+
+        fn deserialize_newtype_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            v: V,
+        ) -> Result<V::Value, ReadError> {
+            v.visit_newtype_struct(self)
+        }
+
+        fn deserialize_enum<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            _variants: &'static [&'static str],
+            v: V,
+        ) -> Result<V::Value, ReadError> {
+            match self.node {
+                Node::Str(s) => v.visit_enum(s.as_str().into_deserializer()),
+                Node::Obj(pairs) if pairs.len() == 1 => {
+                    v.visit_enum(MapAccessDeserializer::new(Map {
+                        pairs: pairs.iter(),
+                        value: None,
+                        path: self.path,
+                    }))
+                }
+                // serde_json's words for an enum that is neither.
+                _ => Err(de::Error::custom("expected value")),
+            }
+        }
+
+        fn deserialize_str<V: Visitor<'de>>(self, v: V) -> Result<V::Value, ReadError> {
+            match self.node {
+                Node::Str(s) => v.visit_borrowed_str(s),
+                _ => Err(de::Error::invalid_type(self.unexpected(), &v)),
+            }
+        }
+
+        fn deserialize_string<V: Visitor<'de>>(self, v: V) -> Result<V::Value, ReadError> {
+            self.deserialize_str(v)
+        }
+
+        fn deserialize_identifier<V: Visitor<'de>>(self, v: V) -> Result<V::Value, ReadError> {
+            self.deserialize_str(v)
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char
+            bytes byte_buf unit unit_struct seq tuple tuple_struct map struct
+            ignored_any
+        }
+    }
+
+    impl At<'_, '_> {
+        /// What serde names this value in an "invalid type" message.
+        fn unexpected(&self) -> Unexpected<'_> {
+            match self.node {
+                Node::Null => Unexpected::Unit,
+                Node::Bool(b) => Unexpected::Bool(*b),
+                Node::U64(n) => Unexpected::Unsigned(*n),
+                Node::I64(n) => Unexpected::Signed(*n),
+                Node::F64(n) => Unexpected::Float(*n),
+                Node::Str(s) => Unexpected::Str(s),
+                Node::Arr(_) => Unexpected::Seq,
+                Node::Obj(_) => Unexpected::Map,
+            }
+        }
+    }
+
+    /// A list's items, each at its index.
+    struct Seq<'de, 'p> {
+        items: std::slice::Iter<'de, Node>,
+        index: usize,
+        path: &'p Path<'p>,
+    }
+
+    impl<'de> de::SeqAccess<'de> for Seq<'de, '_> {
+        type Error = ReadError;
+
+        fn next_element_seed<T: DeserializeSeed<'de>>(
+            &mut self,
+            seed: T,
+        ) -> Result<Option<T::Value>, ReadError> {
+            let Some(node) = self.items.next() else {
+                return Ok(None);
+            };
+            let path = Path::Index(self.path, self.index);
+            self.index += 1;
+            at(seed.deserialize(At { node, path: &path }), &path).map(Some)
+        }
+
+        fn size_hint(&self) -> Option<usize> {
+            Some(self.items.len())
+        }
+    }
+
+    /// An object's pairs, each value at its key.
+    struct Map<'de, 'p> {
+        pairs: std::slice::Iter<'de, (String, Node)>,
+        value: Option<&'de (String, Node)>,
+        path: &'p Path<'p>,
+    }
+
+    impl<'de> de::MapAccess<'de> for Map<'de, '_> {
+        type Error = ReadError;
+
+        fn next_key_seed<K: DeserializeSeed<'de>>(
+            &mut self,
+            seed: K,
+        ) -> Result<Option<K::Value>, ReadError> {
+            let Some(pair) = self.pairs.next() else {
+                return Ok(None);
+            };
+            self.value = Some(pair);
+            // An unknown key's error names the key (`data.m: unknown field `m`, …`).
+            let key = BorrowedStrDeserializer::<ReadError>::new(&pair.0);
+            at(seed.deserialize(key), &Path::Key(self.path, &pair.0)).map(Some)
+        }
+
+        fn next_value_seed<V: DeserializeSeed<'de>>(
+            &mut self,
+            seed: V,
+        ) -> Result<V::Value, ReadError> {
+            let (key, node) = self
+                .value
+                .take()
+                .ok_or_else(|| de::Error::custom("a value asked for before its key"))?;
+            let path = Path::Key(self.path, key);
+            // Also errors found after the value is read (`try_from`, tagged enums).
+            at(seed.deserialize(At { node, path: &path }), &path)
+        }
+
+        fn size_hint(&self) -> Option<usize> {
+            Some(self.pairs.len())
+        }
+    }
 }
 
 impl Config {
@@ -282,7 +632,8 @@ impl Config {
     ///
     /// # Errors
     /// [`Error::Config`] for text over [`MAX_CONFIG_BYTES`], malformed JSON, unknown fields or
-    /// wrong types (with line and column); the errors of [`Config::validate`].
+    /// wrong types (naming the field's path, e.g. `data.n`; syntax errors with line and
+    /// column); the errors of [`Config::validate`].
     pub fn from_json(text: &str) -> Result<Self> {
         if text.len() > MAX_CONFIG_BYTES {
             return Err(Error::Config(format!(
@@ -439,6 +790,52 @@ mod tests {
         assert_eq!(c.optimizer.learning_rate(), 0.01);
         let back = Config::from_json(&c.to_json()).unwrap();
         assert_eq!(back, c);
+    }
+
+    #[test]
+    fn errors_name_the_field_path() {
+        let e = |text: &str| Config::from_json(text).unwrap_err().to_string();
+        let cases = [
+            (
+                r#"{"data": {"m": 1}}"#,
+                "data.m: unknown field `m`, expected one of `kind`",
+            ),
+            (
+                r#"{"model": {"layers": [{"units": 1}, {"units": "x"}]}}"#,
+                "model.layers[1].units: invalid type: string \"x\", expected usize",
+            ),
+            (
+                r#"{"data": null}"#,
+                "data: invalid type: null, expected struct DataConfig",
+            ),
+            (
+                r#"{"optimizer": {"name": "sgd", "lr": 1}}"#,
+                "optimizer: unknown field `lr`",
+            ),
+            (
+                r#"{"optimizer": {"name": "x"}}"#,
+                "optimizer.name: unknown variant `x`",
+            ),
+            (
+                r#"{"data": {"kind": "cubic"}}"#,
+                "data.kind: unknown data kind 'cubic'",
+            ),
+            (r#"{"seed": 1, "seed": 2}"#, "duplicate field `seed`"),
+            (
+                r#"{"data": {"points": [[1, 2, 3]]}}"#,
+                "data.points[0]: invalid length 3",
+            ),
+            (
+                r#"{"seed": 1.5}"#,
+                "seed: invalid type: floating point `1.5`, expected u64",
+            ),
+            (r#"{"loss": 3}"#, "loss: expected value"),
+            (r#"{"data": {"n": }}"#, "expected value at line 1 column 16"),
+        ];
+        for (text, want) in cases {
+            let got = e(text);
+            assert!(got.contains(want), "{text}: {got}");
+        }
     }
 
     #[test]

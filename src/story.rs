@@ -13,7 +13,7 @@ use crate::engine::{check_weights, Engine, LayerShape};
 use crate::error::{Error, Result};
 use crate::layers::Dense;
 use crate::loss::Loss;
-use crate::model::{block_on, Sequential};
+use crate::model::{block_on, Device, Sequential};
 use crate::optim::{Optimizer, UpdateRule};
 use crate::tensor::Tensor;
 
@@ -230,7 +230,7 @@ pub fn slot_names(opt: &Optimizer) -> Vec<&'static str> {
 /// The tutorial's model, `Dense(1)` with MSE, trained on the CPU engine one step at a time,
 /// keeping the path its `(w, b)` took.
 pub struct Learner {
-    engine: Engine<CpuBackend>,
+    engine: Engine<Device>,
     opt: Optimizer,
     x: Tensor,
     y: Tensor,
@@ -256,7 +256,9 @@ impl Learner {
             use_bias: true,
         }];
         let weights = [Tensor::column(&[w]), Tensor::row(&[b])];
-        let engine = Engine::new(CpuBackend::new(), shapes, &weights, Loss::Mse, opt)?;
+        // The runtime's engine type: its code is in the wasm once, for the page and the story.
+        let device = Device::Cpu(CpuBackend::new());
+        let engine = Engine::new(device, shapes, &weights, Loss::Mse, opt)?;
         Ok(Learner {
             engine,
             opt,

@@ -3,7 +3,7 @@
 //! in node and in headless Chromium with and without WebGPU. The tutorial and a `fit` made by
 //! real Keras give Keras' losses; every bad input throws an `Error` with a message and leaves
 //! the model as it was.
-#![cfg(target_arch = "wasm32")]
+#![cfg(all(target_arch = "wasm32", feature = "keras-api"))]
 
 use js_sys::{Array, Float32Array, Function, Object, Reflect};
 use nnplay::wasm_api::{

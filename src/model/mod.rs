@@ -17,6 +17,7 @@ use crate::loss::Loss;
 use crate::optim::Optimizer;
 use crate::rng::SeededRng;
 use crate::tensor::Tensor;
+pub(crate) use runtime::Device;
 use runtime::Runtime;
 use std::future::Future;
 

@@ -1,45 +1,175 @@
 //! Where a compiled model runs: the choice of backend, and one recovering call path.
 //!
-//! A [`Runtime`] owns the model's [`Engine`] on the CPU or on WebGPU and dispatches every call
-//! with a plain `match` over the two (as candle's `Storage` does over its devices). Every call
-//! that can reach the device goes through [`recovering!`]: when the WebGPU device is lost, the
-//! runtime moves to the CPU from the state of the last read-back, reloads the batches that
-//! were loaded, and runs the call again there, so a loss at any call continues with nothing
-//! lost. The backend's status is structured ([`BackendStatus`]); the CLI and the page each
-//! put it into words.
+//! A [`Runtime`] owns the model's [`Engine`] over a [`Device`]: the CPU or WebGPU, chosen by a
+//! plain `match` in each backend operation (as candle's `Storage` does over its devices). The
+//! engine is thus compiled once for both backends; a whole training step on the CPU
+//! ([`Backend::run_steps`]) is one such `match` per chunk of steps. Every call that can reach
+//! the device goes through [`recovering!`]: when the WebGPU device is lost, the runtime moves
+//! to the CPU from the state of the last read-back, reloads the batches that were loaded, and
+//! runs the call again there, so a loss at any call continues with nothing lost. The backend's
+//! status is structured ([`BackendStatus`]); the CLI and the page each put it into words.
 
+use crate::activation::Activation;
 use crate::backend::cpu::CpuBackend;
 use crate::backend::gpu::{describe_adapter, AdapterSummary, GpuBackend};
-use crate::backend::{BackendChoice, BackendKind, Counters};
+use crate::backend::plan::StepPlan;
+use crate::backend::{Backend, BackendChoice, BackendKind, Buf, Counter, Counters};
 use crate::engine::{Engine, LayerShape, TrainingState};
 use crate::error::{Error, Result};
 use crate::loss::Loss;
-use crate::optim::Optimizer;
+use crate::optim::{Coefficients, Optimizer};
 use crate::tensor::Tensor;
 use serde::Serialize;
 
-/// The engine on one of the two backends.
-enum Engines {
-    Cpu(Box<Engine<CpuBackend>>),
-    Gpu(Box<Engine<GpuBackend>>),
+/// One of the two backends, behind one type: the engine over it is compiled once, and each
+/// operation forwards to the backend in use with a `match`.
+pub(crate) enum Device {
+    /// The CPU.
+    Cpu(CpuBackend),
+    /// WebGPU.
+    Gpu(Box<GpuBackend>),
 }
 
-/// Calls the same engine method whatever the backend.
-macro_rules! on_engine {
-    ($engines:expr, $e:ident => $body:expr) => {
-        match $engines {
-            Engines::Cpu($e) => $body,
-            Engines::Gpu($e) => $body,
+/// Calls the same backend method whatever the device.
+macro_rules! on_device {
+    ($device:expr, $b:ident => $body:expr) => {
+        match $device {
+            Device::Cpu($b) => $body,
+            Device::Gpu($b) => $body,
         }
     };
 }
 
-/// Runs an engine call; if the WebGPU device was lost, moves to the CPU and runs it again
-/// there (the CPU is never lost, so the second attempt is the last).
+impl Backend for Device {
+    fn kind(&self) -> BackendKind {
+        on_device!(self, b => b.kind())
+    }
+
+    fn describe(&self) -> String {
+        on_device!(self, b => b.describe())
+    }
+
+    fn alloc(&mut self, rows: usize, cols: usize) -> Buf {
+        on_device!(self, b => b.alloc(rows, cols))
+    }
+
+    fn free(&mut self, buf: Buf) {
+        on_device!(self, b => b.free(buf))
+    }
+
+    fn shape(&self, buf: Buf) -> (usize, usize) {
+        on_device!(self, b => b.shape(buf))
+    }
+
+    fn write(&mut self, buf: Buf, values: &[f32]) -> Result<()> {
+        on_device!(self, b => b.write(buf, values))
+    }
+
+    fn matmul(&mut self, a: Buf, trans_a: bool, b: Buf, trans_b: bool, out: Buf) -> Result<()> {
+        on_device!(self, d => d.matmul(a, trans_a, b, trans_b, out))
+    }
+
+    fn bias_activation(
+        &mut self,
+        z: Buf,
+        bias: Option<Buf>,
+        act: Activation,
+        out: Buf,
+    ) -> Result<()> {
+        on_device!(self, b => b.bias_activation(z, bias, act, out))
+    }
+
+    fn activation_backward(
+        &mut self,
+        grad: Buf,
+        z: Buf,
+        a: Buf,
+        act: Activation,
+        out: Buf,
+    ) -> Result<()> {
+        on_device!(self, b => b.activation_backward(grad, z, a, act, out))
+    }
+
+    fn column_sums(&mut self, m: Buf, out: Buf) -> Result<()> {
+        on_device!(self, b => b.column_sums(m, out))
+    }
+
+    fn loss(
+        &mut self,
+        y_pred: Buf,
+        y_true: Buf,
+        loss: Loss,
+        grad: Option<Buf>,
+        out: Buf,
+        cursor: Option<Counter>,
+    ) -> Result<()> {
+        on_device!(self, b => b.loss(y_pred, y_true, loss, grad, out, cursor))
+    }
+
+    fn alloc_counter(&mut self) -> Counter {
+        on_device!(self, b => b.alloc_counter())
+    }
+
+    fn set_counter(&mut self, counter: Counter, value: u64) -> Result<()> {
+        on_device!(self, b => b.set_counter(counter, value))
+    }
+
+    fn counter(&self, counter: Counter) -> u64 {
+        on_device!(self, b => b.counter(counter))
+    }
+
+    fn increment(&mut self, counter: Counter) -> Result<()> {
+        on_device!(self, b => b.increment(counter))
+    }
+
+    fn apply_gradient(
+        &mut self,
+        update: &Coefficients,
+        param: Buf,
+        grad: Buf,
+        slots: &[Buf],
+        iterations: Counter,
+    ) -> Result<()> {
+        on_device!(self, b => b.apply_gradient(update, param, grad, slots, iterations))
+    }
+
+    fn runs_steps(&self) -> bool {
+        on_device!(self, b => b.runs_steps())
+    }
+
+    fn run_steps(&mut self, plan: &StepPlan<'_>, first: usize, steps: usize) -> Result<()> {
+        on_device!(self, b => b.run_steps(plan, first, steps))
+    }
+
+    fn submit(&mut self) {
+        on_device!(self, b => b.submit())
+    }
+
+    async fn read(&mut self, bufs: &[Buf]) -> Result<Vec<Vec<f32>>> {
+        on_device!(self, b => b.read(bufs).await)
+    }
+
+    fn counters(&self) -> Counters {
+        on_device!(self, b => b.counters())
+    }
+
+    fn max_buffer_floats(&self) -> usize {
+        on_device!(self, b => b.max_buffer_floats())
+    }
+
+    fn can_be_lost(&self) -> bool {
+        on_device!(self, b => b.can_be_lost())
+    }
+}
+
+/// Runs an engine call (`e` is the `&mut Engine<Device>`); if the WebGPU device was lost,
+/// moves to the CPU and runs it again there (the CPU is never lost, so the second attempt is
+/// the last).
 macro_rules! recovering {
     ($self:ident, $e:ident => $body:expr) => {{
         loop {
-            match on_engine!(&mut $self.engines, $e => $body) {
+            let $e = &mut *$self.engine;
+            match $body {
                 Err(Error::DeviceLost(why)) if $self.kind() == BackendKind::Webgpu => {
                     $self.move_to_cpu(&why)?;
                 }
@@ -209,7 +339,7 @@ fn describe(a: &Adapter) -> String {
 
 /// A compiled model's engine, its backend status, and what it needs to move to the CPU.
 pub(crate) struct Runtime {
-    engines: Engines,
+    engine: Box<Engine<Device>>,
     status: BackendStatus,
     shapes: Vec<LayerShape>,
     loss: Loss,
@@ -273,23 +403,17 @@ impl Runtime {
                 ),
             },
         };
-        let (engines, adapter) = match gpu {
+        let (device, adapter) = match gpu {
             Some(g) => {
                 let adapter = Adapter::from(g.adapter_info());
-                let e = Engine::new(g, shapes.clone(), weights, loss, opt)?;
-                (Engines::Gpu(Box::new(e)), Some(adapter))
+                (Device::Gpu(Box::new(g)), Some(adapter))
             }
-            None => {
-                let e = Engine::new(CpuBackend::new(), shapes.clone(), weights, loss, opt)?;
-                (Engines::Cpu(Box::new(e)), None)
-            }
+            None => (Device::Cpu(CpuBackend::new()), None),
         };
-        let kind = match engines {
-            Engines::Cpu(_) => BackendKind::Cpu,
-            Engines::Gpu(_) => BackendKind::Webgpu,
-        };
+        let kind = device.kind();
+        let engine = Box::new(Engine::new(device, shapes.clone(), weights, loss, opt)?);
         Ok(Runtime {
-            engines,
+            engine,
             status: BackendStatus {
                 kind,
                 requested: choice,
@@ -315,12 +439,12 @@ impl Runtime {
 
     /// Work counted by the backend.
     pub fn counters(&self) -> Counters {
-        on_engine!(&self.engines, e => e.counters())
+        self.engine.counters()
     }
 
     /// Optimizer updates recorded so far.
     pub fn iterations(&self) -> u64 {
-        on_engine!(&self.engines, e => e.iterations())
+        self.engine.iterations()
     }
 
     /// The loss and optimizer.
@@ -363,7 +487,7 @@ impl Runtime {
         let mut losses = Vec::with_capacity(steps);
         loop {
             let (todo, from) = (steps - losses.len(), first + losses.len());
-            match on_engine!(&mut self.engines, e => e.train_loaded(todo, from).await) {
+            match self.engine.train_loaded(todo, from).await {
                 Ok(l) => {
                     losses.extend(l);
                     return Ok(losses);
@@ -398,8 +522,8 @@ impl Runtime {
 
     /// Makes the WebGPU device behave as lost; the next call continues on the CPU.
     pub fn simulate_device_loss(&mut self) {
-        if let Engines::Gpu(e) = &mut self.engines {
-            e.backend_mut().simulate_device_loss();
+        if let Device::Gpu(g) = self.engine.backend_mut() {
+            g.simulate_device_loss();
         }
     }
 
@@ -407,12 +531,12 @@ impl Runtime {
     /// steps completed before the loss (those after it are to be run again).
     fn move_to_cpu(&mut self, why: &str) -> Result<Vec<f32>> {
         let lost = || Error::DeviceLost(why.to_string());
-        let Engines::Gpu(gpu) = &mut self.engines else {
+        if self.kind() != BackendKind::Webgpu {
             return Err(lost());
-        };
-        let (state, done) = gpu.take_recovery().ok_or_else(lost)?;
+        }
+        let (state, done) = self.engine.take_recovery().ok_or_else(lost)?;
         let mut cpu = Engine::new(
-            CpuBackend::new(),
+            Device::Cpu(CpuBackend::new()),
             self.shapes.clone(),
             &state.weights,
             self.loss,
@@ -424,7 +548,7 @@ impl Runtime {
             cpu.load_train(&batches)?;
         }
         self.loaded.clear();
-        self.engines = Engines::Cpu(Box::new(cpu));
+        *self.engine = cpu;
         self.status.kind = BackendKind::Cpu;
         self.status.cpu_reason = Some(CpuReason::DeviceLost {
             after_updates: state.iterations,

@@ -7,6 +7,7 @@
 
 #![allow(clippy::await_holding_refcell_ref)]
 
+pub(crate) use super::weights_js;
 use super::{busy, js, to_js};
 use crate::backend::BackendKind;
 use crate::config::BackendChoice;
@@ -763,22 +764,4 @@ fn history_js(h: &History) -> Result<JsValue, JsError> {
     }
     let epoch: Vec<usize> = (0..h.loss.len()).collect();
     to_js(&serde_json::json!({ "history": history, "epoch": epoch }))
-}
-
-/// Keras' `get_weights()` list for JS: `{shape, values}` each, a kernel `[inputs, units]`
-/// and a bias `[units]` (Keras' `(units,)`), `values` row by row.
-pub(crate) fn weights_js(w: &[Tensor], model: &CoreSequential) -> Result<JsValue, JsError> {
-    let list: Vec<serde_json::Value> = w
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let shape = if model.is_bias(i) {
-                vec![t.cols()]
-            } else {
-                vec![t.rows(), t.cols()]
-            };
-            serde_json::json!({ "shape": shape, "values": t.as_slice() })
-        })
-        .collect();
-    to_js(&list)
 }

@@ -1,6 +1,9 @@
 //! The JavaScript API: the only `#[wasm_bindgen]` code. Keras' names in JS spelling
-//! (`Sequential`, `Dense`, `trainOnBatch`, `getWeights`, …, in [`keras`]), an `Experiment` that the
-//! page and embeds drive ([`experiment`]), and the drawing ([`drawing`]). Every fallible call
+//! (`Sequential`, `Dense`, `trainOnBatch`, `getWeights`, …, in `keras`, and `makeDataset`,
+//! `TimeseriesGenerator` in `data`: feature `keras-api`), an `Experiment` that the
+//! page and embeds drive ([`experiment`]), and the drawing ([`drawing`]). The benchmark
+//! exports (`benchTutorial`, …) come with feature `bench-api`. Both features are default ones
+//! and the JS package has them; the page's wasm goes without. Every fallible call
 //! returns a `Result` that becomes a thrown JS `Error` with nnplay's message; nothing panics
 //! across this boundary.
 
@@ -8,22 +11,34 @@
 // error instead of interleaving with the first.
 #![allow(clippy::await_holding_refcell_ref)]
 
+#[cfg(feature = "keras-api")]
 pub mod data;
 pub mod drawing;
 pub mod experiment;
 pub mod export;
+#[cfg(feature = "keras-api")]
 pub mod keras;
 pub mod story;
 
+/// What the `Experiment` shares with the Keras API when that is left out.
+#[cfg(not(feature = "keras-api"))]
+pub(crate) mod keras {
+    pub(crate) use super::weights_js;
+}
+
+#[cfg(feature = "keras-api")]
 pub use data::{make_dataset, TimeseriesGenerator};
 pub use drawing::{data_bounds, plot_css_properties, LossHistory, PlotView, Plotter};
 pub use experiment::Experiment;
+#[cfg(feature = "keras-api")]
 pub use keras::{get_backend, set_backend, Dense, Sequential};
 
 use crate::config::{BackendChoice, Config};
 use crate::error::Error;
+#[cfg(feature = "bench-api")]
 use crate::run::Experiment as CoreExperiment;
-use crate::{Activation, Initializer};
+use crate::tensor::Tensor;
+use crate::{Activation, Initializer, Sequential as CoreSequential};
 use wasm_bindgen::prelude::*;
 
 pub(crate) fn js(e: Error) -> JsError {
@@ -178,6 +193,25 @@ pub fn random_seed() -> f64 {
     crate::rng::fresh_seed() as f64
 }
 
+/// Keras' `get_weights()` list for JS: `{shape, values}` each, a kernel `[inputs, units]`
+/// and a bias `[units]` (Keras' `(units,)`), `values` row by row.
+pub(crate) fn weights_js(w: &[Tensor], model: &CoreSequential) -> Result<JsValue, JsError> {
+    let list: Vec<serde_json::Value> = w
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let shape = if model.is_bias(i) {
+                vec![t.cols()]
+            } else {
+                vec![t.rows(), t.cols()]
+            };
+            serde_json::json!({ "shape": shape, "values": t.as_slice() })
+        })
+        .collect();
+    to_js(&list)
+}
+
+#[cfg(feature = "bench-api")]
 /// `performance.now()` where there is one (browsers, node), else `Date.now()`.
 fn now_ms() -> f64 {
     let global = js_sys::global();
@@ -190,6 +224,7 @@ fn now_ms() -> f64 {
     .unwrap_or_else(js_sys::Date::now)
 }
 
+#[cfg(feature = "bench-api")]
 /// Benchmark: steps per second of the tutorial's step (Dense(1), 160 points, full batch) over
 /// `steps` steps, inside wasm.
 #[wasm_bindgen(js_name = benchTutorial)]
@@ -207,6 +242,7 @@ pub fn bench_tutorial(steps: u32) -> Result<f64, JsError> {
     Ok(steps as f64 / dt)
 }
 
+#[cfg(feature = "bench-api")]
 /// Benchmark: steps per second of the tutorial's step written by hand over plain slices (the
 /// peak beside `benchTutorial`), over `steps` steps, inside wasm.
 #[wasm_bindgen(js_name = benchPeak)]
@@ -214,6 +250,7 @@ pub fn bench_peak(steps: u32) -> Result<f64, JsError> {
     crate::bench::peak_rate(steps as usize, now_ms).map_err(js)
 }
 
+#[cfg(feature = "bench-api")]
 /// Benchmark: steps per second of the page's sine network (16 `tanh` units, full batch) with
 /// `optimizer` (`"sgd"` or `"adam"`), over `steps` steps, inside wasm.
 #[wasm_bindgen(js_name = benchSine)]
@@ -222,6 +259,7 @@ pub fn bench_sine(optimizer: &str, steps: u32) -> Result<f64, JsError> {
     crate::bench::engine_rate(config, steps as usize, now_ms).map_err(js)
 }
 
+#[cfg(feature = "bench-api")]
 /// Benchmark: GFLOP/s of training steps of an MLP 1-256-256-1 (relu, mse, SGD) at batch
 /// `batch`, over `reps` steps, inside wasm.
 #[wasm_bindgen(js_name = benchMlp)]
