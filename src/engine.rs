@@ -171,13 +171,7 @@ impl<B: Backend> Engine<B> {
                 p.slots = (0..opt.slots()).map(|_| backend.alloc(r, c)).collect();
             }
         }
-        self.backend.set_counter(self.iterations, 0)?;
-        let zero = self.zero_slots();
-        if let Some(c) = &mut self.checkpoint {
-            c.slots = zero;
-            c.iterations = 0;
-        }
-        Ok(())
+        self.reset_optimizer()
     }
 
     /// Starts the optimizer afresh, as a newly compiled Keras optimizer would: every slot zero
