@@ -3,12 +3,10 @@
 //! others training. Runs in headless Chromium with WebGPU; elsewhere each test says "skipped".
 #![cfg(target_arch = "wasm32")]
 
+use futures_util::future::join;
 use nnplay::backend::gpu::devices_opened;
 use nnplay::config::{Config, LayerConfig};
 use nnplay::wasm_api::Experiment;
-use std::future::Future;
-use std::pin::pin;
-use std::task::Poll;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 /// The backend the Makefile expects here (`webgpu` only in Chromium with WebGPU).
@@ -45,31 +43,6 @@ async fn build(config: &str, backend: &str) -> Experiment {
     Experiment::create(config.to_string(), Some(backend.to_string()))
         .await
         .unwrap_or_else(|e| panic!("{backend}: {:?}", wasm_bindgen::JsValue::from(e)))
-}
-
-/// Both futures, polled in turn until both are done (two builds in flight at once).
-async fn join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
-    let (mut a, mut b) = (pin!(a), pin!(b));
-    let (mut ra, mut rb) = (None, None);
-    std::future::poll_fn(|cx| {
-        if ra.is_none() {
-            if let Poll::Ready(v) = a.as_mut().poll(cx) {
-                ra = Some(v);
-            }
-        }
-        if rb.is_none() {
-            if let Poll::Ready(v) = b.as_mut().poll(cx) {
-                rb = Some(v);
-            }
-        }
-        if ra.is_some() && rb.is_some() {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    })
-    .await;
-    (ra.unwrap(), rb.unwrap())
 }
 
 fn assert_close(what: &str, got: &[f32], want: &[f32]) {

@@ -4,11 +4,9 @@
 use super::{devices_opened, GpuBackend};
 use crate::backend::{Backend, Buf};
 use crate::error::Error;
+use futures_util::future::join;
 use pollster::block_on;
-use std::future::Future;
-use std::pin::pin;
 use std::sync::{Mutex, MutexGuard};
-use std::task::Poll;
 
 /// One device test at a time (see `tests/common/gpu.rs`: some drivers hang with many devices
 /// polled from many threads at once).
@@ -22,30 +20,6 @@ fn gpu() -> GpuBackend {
     block_on(GpuBackend::new()).unwrap_or_else(|e| {
         panic!("no GPU adapter: run `make setup` (installs mesa-vulkan-drivers) ({e})")
     })
-}
-
-/// Both futures, polled in turn on this thread until both are done.
-fn join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
-    let (mut a, mut b) = (pin!(a), pin!(b));
-    let (mut ra, mut rb) = (None, None);
-    block_on(std::future::poll_fn(|cx| {
-        if ra.is_none() {
-            if let Poll::Ready(v) = a.as_mut().poll(cx) {
-                ra = Some(v);
-            }
-        }
-        if rb.is_none() {
-            if let Poll::Ready(v) = b.as_mut().poll(cx) {
-                rb = Some(v);
-            }
-        }
-        if ra.is_some() && rb.is_some() {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    }));
-    (ra.unwrap(), rb.unwrap())
 }
 
 /// `x · xᵀ` of a 2 × 2 matrix through the backend's own buffers.
@@ -73,7 +47,7 @@ fn gram_cpu(x: [f32; 4]) -> Vec<f32> {
 fn backends_of_a_thread_share_one_device_and_keep_their_own_buffers() {
     let _serial = serial();
     let before = devices_opened();
-    let (a, b) = join(GpuBackend::new(), GpuBackend::new());
+    let (a, b) = block_on(join(GpuBackend::new(), GpuBackend::new()));
     let (mut a, mut b) = (a.unwrap(), b.unwrap());
     assert!(a.same_device(&b));
     assert_eq!(devices_opened(), before + 1);
