@@ -246,6 +246,24 @@ fn schema_reaches_js_with_every_option_and_limit() {
 }
 
 #[wasm_bindgen_test]
+fn the_log_text_is_the_clis_and_a_wrong_kernel_shape_is_an_error() {
+    use nnplay::wasm_api::{biases_text, test_cost_text, train_cost_text, weights_text};
+    assert_eq!(train_cost_text(4.858_940_6), "4.8589406");
+    assert_eq!(test_cost_text(0.010_073_46), "0.010073459707200527");
+    assert_eq!(
+        weights_text(1, 1, vec![0.343_539_18]).unwrap(),
+        "[[0.34353918]]"
+    );
+    assert_eq!(
+        weights_text(2, 2, vec![1.0, 0.5, -2.0, 1e-5]).unwrap(),
+        "[[1.0 0.5]\n [-2.0 1e-05]]"
+    );
+    assert_eq!(biases_text(&[1.998_463_9]), "[1.9984639]");
+    // Values that do not fill rows × cols: an error, not a panic.
+    assert!(weights_text(2, 2, vec![1.0, 2.0, 3.0]).is_err());
+}
+
+#[wasm_bindgen_test]
 fn drawing_api_checks_its_input_and_bounds_the_loss_history() {
     use nnplay::wasm_api::{data_bounds, plot_css_properties, LossHistory, Plotter};
     // Bounds cover the points; arrays of different lengths are an error, not a panic.

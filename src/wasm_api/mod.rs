@@ -28,7 +28,10 @@ pub(crate) mod keras {
 
 #[cfg(feature = "keras-api")]
 pub use data::{make_dataset, TimeseriesGenerator};
-pub use drawing::{data_bounds, plot_css_properties, LossHistory, PlotView, Plotter};
+pub use drawing::{
+    biases_text, data_bounds, plot_css_properties, test_cost_text, train_cost_text, weights_text,
+    LossHistory, PlotView, Plotter,
+};
 pub use experiment::Experiment;
 #[cfg(feature = "keras-api")]
 pub use keras::{get_backend, set_backend, Dense, Sequential};
